@@ -1,0 +1,6 @@
+namespace Sev;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

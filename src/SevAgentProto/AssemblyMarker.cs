@@ -1,0 +1,6 @@
+namespace SevAgentProto;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

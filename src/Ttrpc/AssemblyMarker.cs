@@ -1,0 +1,6 @@
+namespace Ttrpc;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}
