@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using SevShim.Hosting.Native;
 
@@ -19,14 +18,12 @@ internal static unsafe class DaemonSpawner
     public const int ListenerFd = 3;
 
     /// <summary>Spawns <paramref name="executable"/>; returns its pid. The caller keeps owning <paramref name="listener"/>.</summary>
-    public static int Spawn(string executable, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, Socket listener)
+    public static int Spawn(string executable, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, ListeningSocket listener)
     {
         ArgumentNullException.ThrowIfNull(executable);
         ArgumentNullException.ThrowIfNull(argv);
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(listener);
-        var handle = listener.SafeHandle;
-        var added = false;
         var strings = new List<nint>();
         var fileActions = NativeMemory.AllocZeroed(LibC.SpawnStructSize);
         var attr = NativeMemory.AllocZeroed(LibC.SpawnStructSize);
@@ -34,8 +31,7 @@ internal static unsafe class DaemonSpawner
         var extraFd = -1;
         try
         {
-            handle.DangerousAddRef(ref added);
-            var fd = (int)handle.DangerousGetHandle();
+            var fd = listener.Fd;
             if (fd <= ListenerFd)
             {
                 // dup2(fd, 3) is a no-op that keeps FD_CLOEXEC when fd is already 3, and fds 0-2
@@ -84,11 +80,6 @@ internal static unsafe class DaemonSpawner
             foreach (var p in strings)
             {
                 Marshal.FreeCoTaskMem(p);
-            }
-
-            if (added)
-            {
-                handle.DangerousRelease();
             }
         }
     }

@@ -12,34 +12,21 @@ namespace SevShim.Hosting;
 internal static class ShimListener
 {
     /// <summary>A new listening socket (the caller owns it), or null when a live shim serves <paramref name="path"/>.</summary>
-    public static async Task<Socket?> BindOrReuseAsync(string path, CancellationToken ct)
+    public static async Task<ListeningSocket?> BindOrReuseAsync(string path, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        if (ListeningSocket.TryBind(path) is { } fresh)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                socket.Bind(new UnixDomainSocketEndPoint(path));
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                socket.Listen();
-                return socket;
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt == 0)
-            {
-                socket.Dispose();
-                if (await IsServingAsync(path, ct))
-                {
-                    return null;
-                }
-
-                File.Delete(path);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+            return fresh;
         }
+
+        if (await IsServingAsync(path, ct))
+        {
+            return null;
+        }
+
+        File.Delete(path);
+        return ListeningSocket.TryBind(path)
+            ?? throw new IOException($"{path} was taken again while replacing a stale socket; retry");
     }
 
     /// <summary>True when something accepts connections on <paramref name="path"/>.</summary>

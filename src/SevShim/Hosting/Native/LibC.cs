@@ -21,6 +21,13 @@ internal static unsafe partial class LibC
     public const int O_DIRECTORY = 0x10000;
     public const int MNT_DETACH = 2;
     public const int EAGAIN = 11;
+    public const int EADDRINUSE = 98;
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+
+    /// <summary>sizeof(sockaddr_un.sun_path).</summary>
+    public const int SunPathSize = 108;
     public const int EINTR = 4;
     public const int ENXIO = 6;
 
@@ -83,6 +90,9 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, uint mode);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, byte* buffer, nint count);
 
@@ -93,7 +103,13 @@ internal static unsafe partial class LibC
     public static partial int umount2(string target, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int getpid();
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int bind(int fd, byte* address, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int listen(int fd, int backlog);
 
     /// <summary>errno of the last call, as text for error messages.</summary>
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
