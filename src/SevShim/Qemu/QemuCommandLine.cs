@@ -35,6 +35,9 @@ internal static class QemuCommandLine
     /// <summary>The id of the always-present virtio-scsi controller (block devices attach to its bus "scsi0.0").</summary>
     public const string ScsiControllerId = "scsi0";
 
+    /// <summary>The machine type: q35, the only one that boots OVMF for SEV (decision 4).</summary>
+    public const string MachineType = "q35";
+
     /// <summary>Builds the argument list (without the binary itself).</summary>
     public static IReadOnlyList<string> Build(QemuVmSpec spec)
     {
@@ -46,7 +49,7 @@ internal static class QemuCommandLine
 
         var confidential = spec.Confidential;
         var virtio = "disable-legacy=on" + (confidential is { VirtioIommuPlatform: true } ? ",iommu_platform=on" : string.Empty);
-        var machine = string.Join(',', new[] { "q35" }.Concat(confidential?.MachineProperties ?? []));
+        var machine = confidential is null ? MachineType : string.Join(',', confidential.MachineProperties.Prepend(MachineType));
         var state = spec.State;
         var args = new List<string>
         {

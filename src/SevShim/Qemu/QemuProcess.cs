@@ -16,6 +16,7 @@ namespace SevShim.Qemu;
 internal sealed class QemuProcess : IAsyncDisposable
 {
     private const int StderrLines = 40;
+    private static readonly string[] SetprivCandidates = ["/usr/bin/setpriv", "/bin/setpriv"];
     private readonly Process _process;
     private readonly Queue<string> _stderr = new();
     private readonly Task<int> _exited;
@@ -69,7 +70,7 @@ internal sealed class QemuProcess : IAsyncDisposable
             throw new ShimException(ShimErrorKind.FailedPrecondition, $"sevshim: vm.qemu = \"{qemuPath}\" does not exist: install qemu-system-x86 or fix vm.qemu");
         }
 
-        var setpriv = new[] { "/usr/bin/setpriv", "/bin/setpriv" }.FirstOrDefault(File.Exists);
+        var setpriv = SetprivCandidates.FirstOrDefault(File.Exists);
         if (setpriv is null)
         {
             log.Warning("setpriv (util-linux) not found: QEMU will not be killed if the shim dies unexpectedly");
@@ -105,7 +106,7 @@ internal sealed class QemuProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => qemu.AddStderr(e.Data);
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        log.Information("QEMU started (pid {Pid}): {Command}", qemu.Pid, string.Join(' ', argv.Skip(argv.IndexOf(qemuPath))));
+        log.Information("QEMU started (pid {Pid}): {Command}", qemu.Pid, string.Join(' ', qemuArgs));
         return qemu;
     }
 
