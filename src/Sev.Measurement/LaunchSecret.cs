@@ -39,6 +39,19 @@ public static class LaunchSecret
         return table;
     }
 
+    /// <summary>Like <see cref="Build"/> with a fresh random IV, as sevctl does without --iv.</summary>
+    public static LaunchSecretPacket BuildWithRandomIv(
+        ReadOnlySpan<byte> tek,
+        ReadOnlySpan<byte> tik,
+        ReadOnlySpan<byte> launchMeasure,
+        IEnumerable<LaunchSecretEntry> secrets,
+        uint? secretAreaSize = null)
+    {
+        Span<byte> iv = stackalloc byte[16];
+        RandomNumberGenerator.Fill(iv);
+        return Build(tek, tik, iv, launchMeasure, secrets, secretAreaSize);
+    }
+
     /// <summary>Encrypts the secrets and builds the packet header.</summary>
     /// <param name="tek">The 16-byte transport encryption key from the launch session.</param>
     /// <param name="tik">The 16-byte transport integrity key from the launch session.</param>

@@ -37,7 +37,8 @@ internal static class MeasureArguments
             throw new MeasureUsageException("--initrd needs --kernel: measured direct boot hashes the initrd only together with a kernel; add --kernel PATH");
         }
 
-        if (kernel is null && append is not null)
+        // As sev-snp-measure: an empty --append without a kernel measures nothing and is accepted.
+        if (kernel is null && !string.IsNullOrEmpty(append))
         {
             throw new MeasureUsageException("--append needs --kernel: measured direct boot hashes the command line only together with a kernel; add --kernel PATH");
         }
@@ -63,7 +64,7 @@ internal static class MeasureArguments
         {
             KernelPath = kernel,
             InitrdPath = initrd,
-            Append = append,
+            Append = kernel is null ? null : append,
             Vcpus = ParseVcpus(values.GetValueOrDefault("--vcpus")),
             VcpuSignature = ParseSignature(values.GetValueOrDefault("--vcpu-type"), values.GetValueOrDefault("--vcpu-sig")),
             VmsaStyle = style,

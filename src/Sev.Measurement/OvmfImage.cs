@@ -81,6 +81,9 @@ public sealed class OvmfImage
     public bool SupportsKernelHashes =>
         HashesTableArea is { } a && a.Base != 0 && a.Size >= SevHashTable.PaddedSize;
 
+    /// <summary>True when the SNP metadata has an SNP_KERNEL_HASHES section (measured direct boot under SNP).</summary>
+    public bool SupportsSnpKernelHashes => SnpSections.Any(s => s.Type == SnpSectionType.SnpKernelHashes);
+
     /// <summary>The data of the first entry with <paramref name="id"/> seen from the footer, as QEMU looks it up.</summary>
     public bool TryGetEntry(Guid id, out ReadOnlyMemory<byte> data) => _entries.TryGetValue(id, out data);
 

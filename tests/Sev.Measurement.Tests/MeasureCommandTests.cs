@@ -86,6 +86,15 @@ public sealed class MeasureCommandTests : IDisposable
     }
 
     [Fact]
+    public void Empty_append_without_kernel_is_accepted_as_upstream_does()
+    {
+        var (code, stdout, _) = Run("--mode", "sev", "--firmware", VectorFiles.OvmfX64, "--append", string.Empty);
+
+        Assert.Equal(0, code);
+        Assert.Equal("b4c021e085fb83ceffe6571a3d357b4a98773c83c474e47f76c876708fe316da\n", stdout);
+    }
+
+    [Fact]
     public void Help_prints_usage_and_succeeds()
     {
         var (code, stdout, _) = Run("--help");

@@ -27,6 +27,7 @@ public sealed class OvmfImageTests
             new(0x811000, 0xF000, SnpSectionType.SnpSecMem),
         ];
         Assert.Equal(expected, ovmf.SnpSections);
+        Assert.True(ovmf.SupportsSnpKernelHashes);
         Assert.True(ovmf.TryGetEntry(OvmfGuids.TdxMetadata, out _));
     }
 
@@ -41,6 +42,7 @@ public sealed class OvmfImageTests
         Assert.Equal(0x80B004U, ovmf.SevEsResetAddress);
         Assert.True(ovmf.HasSnpMetadata);
         Assert.DoesNotContain(ovmf.SnpSections, s => s.Type == SnpSectionType.SnpKernelHashes);
+        Assert.False(ovmf.SupportsSnpKernelHashes);
     }
 
     [Fact]

@@ -105,6 +105,21 @@ public sealed class UpstreamSevctlTests
             packet.SecretBase64);
     }
 
+    [Fact]
+    public void Random_iv_packets_differ_and_carry_their_iv()
+    {
+        LaunchSecretEntry[] secrets = [new(Guid.NewGuid(), "x"u8.ToArray())];
+
+        var a = LaunchSecret.BuildWithRandomIv(new byte[16], new byte[16], new byte[32], secrets);
+        var b = LaunchSecret.BuildWithRandomIv(new byte[16], new byte[16], new byte[32], secrets);
+
+        Assert.Equal(52, a.Header.Length);
+        Assert.NotEqual(a.HeaderBase64, b.HeaderBase64);
+        var again = LaunchSecret.Build(new byte[16], new byte[16], a.Header.Slice(4, 16), new byte[32], secrets);
+        Assert.Equal(a.HeaderBase64, again.HeaderBase64);
+        Assert.Equal(a.SecretBase64, again.SecretBase64);
+    }
+
     [Theory]
     [InlineData("secret3.txt")]
     [InlineData("secret4.txt")]
