@@ -61,7 +61,7 @@ public sealed class ContainerdInteropTests
         var output = run.StdoutText + run.Stderr;
         Assert.True(run.ExitCode != 0, $"ctr run unexpectedly succeeded: {run}");
         Assert.Contains("failed precondition", output, StringComparison.Ordinal);
-        Assert.Contains("sevshim", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(SevShim.Sandbox.UnavailableSandbox.NotAvailableMessage, output, StringComparison.Ordinal);
 
         // start ran (its line in the bundle log reached containerd's log), the daemon served Create
         // and then ended after Shutdown (its own log lines), and the delete binary ran.
