@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages sevshim needs to build, test and run. Idempotent.
+# Everything a fresh machine lacks is listed here: a package installed by hand and
+# missing from this list breaks the next machine.
+set -euo pipefail
+
+packages=(
+  # Native AOT toolchain for the shim and the agent
+  clang zlib1g-dev
+  # containerd 1.6 (the host side), runc for the conformance comparison, crun for the guest
+  containerd runc crun
+  # the VMM and the firmware (OVMF for SEV guests)
+  qemu-system-x86 qemu-utils ovmf
+  # guest image assembly
+  busybox-static cpio kmod xz-utils zstd e2fsprogs
+  # test and benchmark helpers
+  iproute2 procps psmisc util-linux ca-certificates
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/deps.sh: must run as root (apt-get install); try: sudo $0" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# apt-cache and apt-get download (guest-image/build.sh) need fresh lists even when nothing is missing.
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "scripts/deps.sh: installing ${missing[*]}"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian containerd package starts the system containerd; our tests never use it
+# (they start private instances), so leave it as the distribution set it up.
+echo "scripts/deps.sh: all packages present"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: unit, component and end-to-end (real containerd, QEMU under TCG, crun).
+# End-to-end tests skip, saying why, when a prerequisite is missing; with
+# SEVSHIM_REQUIRE_E2E=1 (CI) a missing prerequisite fails them instead.
+# Needs root (containerd, mounts). Installs the packages of scripts/deps.sh first
+# (SEVSHIM_SKIP_DEPS=1 skips that in a development loop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+[ "${SEVSHIM_SKIP_DEPS:-0}" = 1 ] || scripts/deps.sh
+scripts/build.sh
+
+results=artifacts/test-results
+rm -rf "$results"; mkdir -p "$results"
+log="$results/dotnet-test.log"
+printf '\n== run the tests (%s)\n' "$(date +%T)"
+set +e
+dotnet test SevRuntime.sln --no-build -nologo \
+  --logger "console;verbosity=normal" --logger trx --results-directory "$results" \
+  --blame-hang-timeout 15m 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+
+# One closing line for people and CI: "tests: N passed, N failed, N skipped".
+awk '
+  /^(Passed|Failed)!/ {
+    for (i = 1; i <= NF; i++) {
+      f = $i; gsub(/[^A-Za-z]/, "", f); v = $(i + 1); gsub(/[^0-9]/, "", v)
+      if (f == "Failed") failed += v; else if (f == "Passed") passed += v; else if (f == "Skipped") skipped += v
+    }
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }
+' "$log" | tee "$results/summary.txt"
+exit "$rc"

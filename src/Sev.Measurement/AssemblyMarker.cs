@@ -1,6 +1,0 @@
-namespace Sev.Measurement;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,101 @@
+using Tomlyn.Syntax;
+
+namespace SevShim.Config;
+
+/// <summary>
+/// Every key the configuration file may hold (the commented sample is config/config.toml at the
+/// repository root). Paths must be absolute because the shim runs with the bundle as its cwd.
+/// </summary>
+internal static class ConfigSchema
+{
+    public const string ConfidentialModes = "\"none\", \"sev\", \"sev-es\" or \"sev-snp\"";
+    public const string RootfsModes = "\"shared\" or \"block\"";
+    public const string AgentTransports = "\"auto\", \"virtio-serial\" or \"vsock\"";
+    public const string LogLevels = "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"";
+
+    /// <summary>The keys, in the order the effective configuration prints them.</summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        new("vm", "qemu", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { QemuPath = p } : null),
+        new("vm", "kernel", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { KernelPath = p } : null),
+        new("vm", "initrd", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { InitrdPath = p } : null),
+        new("vm", "firmware", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { FirmwarePath = p } : null),
+        new("vm", "vcpus", "an integer from 1 to 255", (c, v) => Integer(v, 1, 255) is { } n ? c with { Vcpus = (int)n } : null),
+        new("vm", "memory_mib", "an integer from 128 to 1048576", (c, v) => Integer(v, 128, 1048576) is { } n ? c with { MemoryMib = (int)n } : null),
+        new("confidential", "mode", ConfidentialModes, (c, v) => ConfidentialMode(v) is { } m ? c with { Confidential = m } : null),
+        new("confidential", "policy", "a non-negative integer (e.g. 0x3)", (c, v) => Integer(v, 0, long.MaxValue) is { } n ? c with { SevPolicyOverride = (ulong)n } : null),
+        new("confidential", "swiotlb_slabs", "an integer from 1024 to 4194304 (2 KiB slabs)", (c, v) => Integer(v, 1024, 4194304) is { } n ? c with { SwiotlbSlabsOverride = (int)n } : null),
+        new("rootfs", "mode", RootfsModes, (c, v) => Rootfs(v) is { } m ? c with { Rootfs = m } : null),
+        new("agent", "transport", AgentTransports, (c, v) => Transport(v) is { } t ? c with { AgentTransport = t } : null),
+        new("timeouts", "boot_seconds", "an integer from 1 to 3600", (c, v) => Integer(v, 1, 3600) is { } n ? c with { BootTimeout = TimeSpan.FromSeconds(n) } : null),
+        new("timeouts", "agent_connect_seconds", "an integer from 1 to 3600", (c, v) => Integer(v, 1, 3600) is { } n ? c with { AgentConnectTimeout = TimeSpan.FromSeconds(n) } : null),
+        new("timeouts", "shutdown_seconds", "an integer from 1 to 3600", (c, v) => Integer(v, 1, 3600) is { } n ? c with { ShutdownTimeout = TimeSpan.FromSeconds(n) } : null),
+        new("log", "level", LogLevels, (c, v) => Level(v) is { } l ? c with { LogLevel = l } : null),
+    ];
+
+    /// <summary>The section names, in print order.</summary>
+    public static IReadOnlyList<string> Sections { get; } = Keys.Select(k => k.Section).Distinct().ToArray();
+
+    public static ConfigKey? Find(string fullName) => Keys.FirstOrDefault(k => k.FullName == fullName);
+
+    public static string Format(ConfidentialMode mode) => mode switch
+    {
+        Config.ConfidentialMode.None => "none",
+        Config.ConfidentialMode.Sev => "sev",
+        Config.ConfidentialMode.SevEs => "sev-es",
+        _ => "sev-snp",
+    };
+
+    public static string Format(RootfsMode mode) => mode == RootfsMode.Shared ? "shared" : "block";
+
+    public static string Format(AgentTransport transport) => transport switch
+    {
+        Config.AgentTransport.Auto => "auto",
+        Config.AgentTransport.VirtioSerial => "virtio-serial",
+        _ => "vsock",
+    };
+
+    public static string Format(ShimLogLevel level) => level.ToString().ToLowerInvariant();
+
+    private static string? AbsolutePath(ValueSyntax v) =>
+        v is StringValueSyntax { Value: { Length: > 0 } s } && s.StartsWith('/') ? s : null;
+
+    private static long? Integer(ValueSyntax v, long min, long max) =>
+        v is IntegerValueSyntax i && i.Value >= min && i.Value <= max ? i.Value : null;
+
+    private static string? Text(ValueSyntax v) => (v as StringValueSyntax)?.Value;
+
+    private static ConfidentialMode? ConfidentialMode(ValueSyntax v) => Text(v) switch
+    {
+        "none" => Config.ConfidentialMode.None,
+        "sev" => Config.ConfidentialMode.Sev,
+        "sev-es" => Config.ConfidentialMode.SevEs,
+        "sev-snp" => Config.ConfidentialMode.SevSnp,
+        _ => null,
+    };
+
+    private static RootfsMode? Rootfs(ValueSyntax v) => Text(v) switch
+    {
+        "shared" => RootfsMode.Shared,
+        "block" => RootfsMode.Block,
+        _ => null,
+    };
+
+    private static AgentTransport? Transport(ValueSyntax v) => Text(v) switch
+    {
+        "auto" => Config.AgentTransport.Auto,
+        "virtio-serial" => Config.AgentTransport.VirtioSerial,
+        "vsock" => Config.AgentTransport.Vsock,
+        _ => null,
+    };
+
+    private static ShimLogLevel? Level(ValueSyntax v) => Text(v) switch
+    {
+        "trace" => ShimLogLevel.Trace,
+        "debug" => ShimLogLevel.Debug,
+        "info" => ShimLogLevel.Info,
+        "warn" => ShimLogLevel.Warn,
+        "error" => ShimLogLevel.Error,
+        _ => null,
+    };
+}

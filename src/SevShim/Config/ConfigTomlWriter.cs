@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+
+namespace SevShim.Config;
+
+/// <summary>
+/// Prints the effective configuration as TOML (the <c>config</c> verb). The output parses back to
+/// the same configuration; computed defaults (policy, swiotlb) appear as comments so that editing
+/// the mode in a copy of the output does not carry a stale policy along.
+/// </summary>
+internal static class ConfigTomlWriter
+{
+    public static string Write(ShimConfig config, ConfigSource? source)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var b = new StringBuilder();
+        var origin = source is null ? "built-in defaults"
+            : config.SourcePath is null ? $"built-in defaults ({source.Path} does not exist)"
+            : $"{source.Path} ({source.Origin})";
+        b.Append("# Effective sevshim configuration: ").Append(origin).Append('\n');
+        b.Append("\n[vm]\n");
+        Line(b, "qemu", Quote(config.QemuPath));
+        Line(b, "kernel", Quote(config.KernelPath));
+        Line(b, "initrd", Quote(config.InitrdPath));
+        Line(b, "firmware", Quote(config.FirmwarePath));
+        Line(b, "vcpus", Int(config.Vcpus));
+        Line(b, "memory_mib", Int(config.MemoryMib));
+        b.Append("\n[confidential]\n");
+        Line(b, "mode", Quote(ConfigSchema.Format(config.Confidential)));
+        if (config.SevPolicyOverride is { } policy)
+        {
+            Line(b, "policy", Hex(policy));
+        }
+        else if (config.EffectiveSevPolicy is { } computed)
+        {
+            b.Append("# policy = ").Append(Hex(computed)).Append("  (default for this mode)\n");
+        }
+
+        if (config.SwiotlbSlabsOverride is { } slabs)
+        {
+            Line(b, "swiotlb_slabs", Int(slabs));
+        }
+        else
+        {
+            b.Append("# swiotlb_slabs = ").Append(Int(config.EffectiveSwiotlbSlabs)).Append("  (computed from memory_mib)\n");
+        }
+
+        b.Append("\n[rootfs]\n");
+        Line(b, "mode", Quote(ConfigSchema.Format(config.Rootfs)));
+        b.Append("\n[agent]\n");
+        Line(b, "transport", Quote(ConfigSchema.Format(config.AgentTransport)));
+        b.Append("\n[timeouts]\n");
+        Line(b, "boot_seconds", Int((long)config.BootTimeout.TotalSeconds));
+        Line(b, "agent_connect_seconds", Int((long)config.AgentConnectTimeout.TotalSeconds));
+        Line(b, "shutdown_seconds", Int((long)config.ShutdownTimeout.TotalSeconds));
+        b.Append("\n[log]\n");
+        Line(b, "level", Quote(ConfigSchema.Format(config.LogLevel)));
+        return b.ToString();
+    }
+
+    private static void Line(StringBuilder b, string key, string value) =>
+        b.Append(key).Append(" = ").Append(value).Append('\n');
+
+    private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>A TOML basic string (escapes per the TOML spec's basic-string rules).</summary>
+    private static string Quote(string value)
+    {
+        var b = new StringBuilder("\"");
+        foreach (var ch in value)
+        {
+            _ = ch switch
+            {
+                '"' => b.Append("\\\""),
+                '\\' => b.Append("\\\\"),
+                < ' ' or '\x7f' => b.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => b.Append(ch),
+            };
+        }
+
+        return b.Append('"').ToString();
+    }
+}

@@ -1,0 +1,83 @@
+namespace SevShim.Config;
+
+/// <summary>
+/// The shim's effective configuration (ARCHITECTURE decision 10): built-in defaults overridden by
+/// the TOML file that <see cref="ConfigLocator"/> picks. Immutable; one instance per pod, loaded
+/// when the pod's first container is created.
+/// </summary>
+internal sealed record ShimConfig
+{
+    /// <summary>The file the values came from, or null for the built-in defaults alone.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>The QEMU system emulator (vm.qemu).</summary>
+    public string QemuPath { get; init; } = "/usr/bin/qemu-system-x86_64";
+
+    /// <summary>The guest kernel (vm.kernel).</summary>
+    public string KernelPath { get; init; } = "/usr/share/sevshim/vmlinuz";
+
+    /// <summary>The guest initramfs holding the agent (vm.initrd).</summary>
+    public string InitrdPath { get; init; } = "/usr/share/sevshim/initrd.img";
+
+    /// <summary>
+    /// OVMF firmware for confidential pods (vm.firmware). Measured direct boot needs edk2's AmdSev
+    /// build (OvmfPkg/AmdSev), which Debian's ovmf package does not ship (SEV.md 2.4).
+    /// </summary>
+    public string FirmwarePath { get; init; } = "/usr/share/sevshim/OVMF.amdsev.fd";
+
+    /// <summary>Virtual CPUs per pod VM (vm.vcpus).</summary>
+    public int Vcpus { get; init; } = 1;
+
+    /// <summary>Guest memory per pod VM in MiB (vm.memory_mib).</summary>
+    public int MemoryMib { get; init; } = 2048;
+
+    /// <summary>Required memory encryption (confidential.mode); the shipped default is SEV.</summary>
+    public ConfidentialMode Confidential { get; init; } = ConfidentialMode.Sev;
+
+    /// <summary>Explicit guest policy (confidential.policy), or null for the mode's default.</summary>
+    public ulong? SevPolicyOverride { get; init; }
+
+    /// <summary>Explicit swiotlb= slab count (confidential.swiotlb_slabs), or null for the computed one.</summary>
+    public int? SwiotlbSlabsOverride { get; init; }
+
+    /// <summary>How container root filesystems reach the guest (rootfs.mode).</summary>
+    public RootfsMode Rootfs { get; init; } = RootfsMode.Block;
+
+    /// <summary>The agent channel (agent.transport).</summary>
+    public AgentTransport AgentTransport { get; init; } = AgentTransport.Auto;
+
+    /// <summary>QEMU start to agent ready (timeouts.boot_seconds).</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>One connection attempt to the agent's channel (timeouts.agent_connect_seconds).</summary>
+    public TimeSpan AgentConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Graceful VM power-off before QEMU is killed (timeouts.shutdown_seconds).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The daemon's minimum log level (log.level).</summary>
+    public ShimLogLevel LogLevel { get; init; } = ShimLogLevel.Info;
+
+    /// <summary>The built-in defaults, used when the default file does not exist.</summary>
+    public static ShimConfig Defaults { get; } = new();
+
+    /// <summary>
+    /// The guest policy QEMU gets: the override, else ARCHITECTURE decision 8's defaults
+    /// (SEV 0x3 = NODBG|NOKS, SEV-ES 0x7 = that plus ES, SNP 0x30000 = SMT allowed plus the
+    /// reserved-must-be-one bit 17); null when the pod is not confidential.
+    /// </summary>
+    public ulong? EffectiveSevPolicy => Confidential switch
+    {
+        ConfidentialMode.None => null,
+        _ when SevPolicyOverride is { } p => p,
+        ConfidentialMode.Sev => 0x3UL,
+        ConfidentialMode.SevEs => 0x7UL,
+        _ => 0x30000UL,
+    };
+
+    /// <summary>
+    /// The guest kernel's swiotlb= slab count (2 KiB each): the override, else 262144 (512 MiB) for
+    /// guests of 2 GiB or more and a quarter of guest memory below that (ARCHITECTURE decision 8).
+    /// </summary>
+    public int EffectiveSwiotlbSlabs => SwiotlbSlabsOverride ?? (MemoryMib >= 2048 ? 262144 : MemoryMib * 128);
+}

@@ -1,6 +1,0 @@
-namespace Ttrpc;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,200 @@
+using SevShim.Config;
+using TestSupport;
+
+namespace SevShim.Tests.Config;
+
+public sealed class ConfigParserTests
+{
+    private const string Source = "/etc/sevshim/test.toml";
+
+    [Fact]
+    public void EmptyFileGivesTheDefaults()
+    {
+        var config = ConfigParser.Parse(string.Empty, Source);
+        Assert.Equal(ShimConfig.Defaults with { SourcePath = Source }, config);
+        Assert.Equal(ConfidentialMode.Sev, config.Confidential);
+        Assert.Equal(RootfsMode.Block, config.Rootfs);
+        Assert.Equal(0x3UL, config.EffectiveSevPolicy);
+    }
+
+    [Fact]
+    public void EveryKeyIsRead()
+    {
+        const string text = """
+            [vm]
+            qemu = "/opt/q/qemu"
+            kernel = "/k"
+            initrd = "/i"
+            firmware = "/f"
+            vcpus = 4
+            memory_mib = 4096
+            [confidential]
+            mode = "sev-snp"
+            policy = 0x30000
+            swiotlb_slabs = 65536
+            [rootfs]
+            mode = "shared"
+            [agent]
+            transport = "virtio-serial"
+            [timeouts]
+            boot_seconds = 30
+            agent_connect_seconds = 20
+            shutdown_seconds = 5
+            [log]
+            level = "debug"
+            """;
+        var c = ConfigParser.Parse(text, Source);
+        Assert.Equal("/opt/q/qemu", c.QemuPath);
+        Assert.Equal("/k", c.KernelPath);
+        Assert.Equal("/i", c.InitrdPath);
+        Assert.Equal("/f", c.FirmwarePath);
+        Assert.Equal(4, c.Vcpus);
+        Assert.Equal(4096, c.MemoryMib);
+        Assert.Equal(ConfidentialMode.SevSnp, c.Confidential);
+        Assert.Equal(0x30000UL, c.SevPolicyOverride);
+        Assert.Equal(65536, c.EffectiveSwiotlbSlabs);
+        Assert.Equal(RootfsMode.Shared, c.Rootfs);
+        Assert.Equal(AgentTransport.VirtioSerial, c.AgentTransport);
+        Assert.Equal(TimeSpan.FromSeconds(30), c.BootTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(20), c.AgentConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), c.ShutdownTimeout);
+        Assert.Equal(ShimLogLevel.Debug, c.LogLevel);
+    }
+
+    [Theory]
+    [InlineData("none", "None")]
+    [InlineData("sev", "Sev")]
+    [InlineData("sev-es", "SevEs")]
+    [InlineData("sev-snp", "SevSnp")]
+    public void ConfidentialModesParse(string text, string expected) =>
+        Assert.Equal(expected, ConfigParser.Parse($"[confidential]\nmode = \"{text}\"\n", Source).Confidential.ToString());
+
+    [Theory]
+    [InlineData("none", null)]
+    [InlineData("sev", 0x3UL)]
+    [InlineData("sev-es", 0x7UL)]
+    [InlineData("sev-snp", 0x30000UL)]
+    public void DefaultPolicyFollowsTheMode(string mode, ulong? expected) =>
+        Assert.Equal(expected, ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\n", Source).EffectiveSevPolicy);
+
+    [Theory]
+    [InlineData("none", "Shared")]
+    [InlineData("sev-es", "Block")]
+    public void RootfsDefaultFollowsTheMode(string mode, string expected) =>
+        Assert.Equal(expected, ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\n", Source).Rootfs.ToString());
+
+    [Theory]
+    [InlineData(512, 65536)]
+    [InlineData(2048, 262144)]
+    [InlineData(8192, 262144)]
+    public void SwiotlbIsComputedFromMemory(int memoryMib, int slabs) =>
+        Assert.Equal(slabs, ConfigParser.Parse($"[vm]\nmemory_mib = {memoryMib}\n", Source).EffectiveSwiotlbSlabs);
+
+    [Fact]
+    public void DottedAndInlineKeysAreEquivalentToSections()
+    {
+        var c = ConfigParser.Parse("vm.vcpus = 3\nlog = { level = \"warn\" }\n", Source);
+        Assert.Equal(3, c.Vcpus);
+        Assert.Equal(ShimLogLevel.Warn, c.LogLevel);
+    }
+
+    [Fact]
+    public void UnknownKeyIsNamedWithTheFileLineAndTheKnownKeys()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[vm]\nvcpus = 2\ncpus = 2\n", Source));
+        Assert.Contains($"{Source}:3", e.Message);
+        Assert.Contains("unknown key 'vm.cpus'", e.Message);
+        Assert.Contains("vcpus", e.Message);
+    }
+
+    [Fact]
+    public void UnknownSectionIsNamed()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[hypervisor]\npath = \"/x\"\n", Source));
+        Assert.Contains("unknown section [hypervisor]", e.Message);
+        Assert.Contains("[confidential]", e.Message);
+    }
+
+    [Fact]
+    public void TopLevelKeyIsRejected()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("debug = true\n", Source));
+        Assert.Contains("unknown key 'debug' outside any section", e.Message);
+    }
+
+    [Theory]
+    [InlineData("[confidential]\nmode = \"tdx\"\n", "confidential.mode", "\"none\", \"sev\", \"sev-es\" or \"sev-snp\"")]
+    [InlineData("[rootfs]\nmode = \"nfs\"\n", "rootfs.mode", "\"shared\" or \"block\"")]
+    [InlineData("[agent]\ntransport = \"tcp\"\n", "agent.transport", "\"auto\", \"virtio-serial\" or \"vsock\"")]
+    [InlineData("[log]\nlevel = \"verbose\"\n", "log.level", "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"")]
+    [InlineData("[vm]\nvcpus = 0\n", "vm.vcpus", "an integer from 1 to 255")]
+    [InlineData("[vm]\nvcpus = \"2\"\n", "vm.vcpus", "an integer from 1 to 255")]
+    [InlineData("[vm]\nmemory_mib = 64\n", "vm.memory_mib", "an integer from 128")]
+    [InlineData("[vm]\nqemu = \"qemu-system-x86_64\"\n", "vm.qemu", "an absolute path")]
+    [InlineData("[vm]\nkernel = 5\n", "vm.kernel", "an absolute path")]
+    [InlineData("[timeouts]\nboot_seconds = 0\n", "timeouts.boot_seconds", "an integer from 1 to 3600")]
+    [InlineData("[confidential]\nswiotlb_slabs = 10\n", "confidential.swiotlb_slabs", "an integer from 1024")]
+    [InlineData("[confidential]\npolicy = -1\n", "confidential.policy", "a non-negative integer")]
+    public void BadValueNamesTheKeyTheFileAndTheAllowedValues(string text, string key, string allowed)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse(text, Source));
+        Assert.Contains($"'{key}'", e.Message);
+        Assert.Contains(Source, e.Message);
+        Assert.Contains(allowed, e.Message);
+    }
+
+    [Theory]
+    [InlineData("none", "0x3", "confidential.mode is \"none\"")]
+    [InlineData("sev", "0x7", "sev-es")]
+    [InlineData("sev-es", "0x3", "lacks bit 2")]
+    [InlineData("sev", "0x100000000", "32 bits")]
+    [InlineData("sev-snp", "0x10000", "bit 17")]
+    public void PolicyMustSuitTheMode(string mode, string policy, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\npolicy = {policy}\n", Source));
+        Assert.Contains("confidential.policy", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void EveryErrorIsReportedAtOnce()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[vm]\nvcpus = 0\nfoo = 1\n[log]\nlevel = 3\n", Source));
+        Assert.Contains("3 error(s)", e.Message);
+        Assert.Contains("vm.vcpus", e.Message);
+        Assert.Contains("vm.foo", e.Message);
+        Assert.Contains("log.level", e.Message);
+    }
+
+    [Fact]
+    public void DuplicateKeyIsAnError()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("vm.vcpus = 2\n[vm]\nvcpus = 3\n", Source));
+        Assert.Contains(Source, e.Message);
+        Assert.Contains("vcpus", e.Message);
+    }
+
+    [Fact]
+    public void ArrayOfTablesIsAnError()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[[vm]]\nvcpus = 2\n", Source));
+        Assert.Contains("[[vm]]", e.Message);
+    }
+
+    [Fact]
+    public void SyntaxErrorNamesTheFileAndPosition()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[vm\nvcpus = 2\n", Source));
+        Assert.Contains($"{Source} is not valid TOML", e.Message);
+        Assert.Contains("(1,", e.Message);
+    }
+
+    [Fact]
+    public void TheShippedSampleFileParsesToTheDefaults()
+    {
+        var path = Path.Combine(RepoPaths.Root, "config", "config.toml");
+        var c = ConfigParser.Parse(File.ReadAllText(path), path);
+        Assert.Equal(ShimConfig.Defaults with { SourcePath = path }, c);
+    }
+}
