@@ -20,7 +20,7 @@ out="$repo/artifacts/guest"
 agent=""
 cache="${SEVSHIM_DEB_CACHE:-$repo/artifacts/guest-debs}"
 kernel_pkg=""
-compression="${SEVSHIM_INITRD_COMPRESSION:-gzip}"
+compression="${SEVSHIM_INITRD_COMPRESSION:-lz4}"
 
 usage() {
   cat <<EOF
@@ -33,7 +33,7 @@ usage: guest-image/build.sh [--out DIR] [--agent PATH] [--cache DIR] [--kernel-p
                          or \$SEVSHIM_DEB_CACHE)
   --kernel-package NAME  a concrete linux-image-<abi>-amd64 package (default: what
                          linux-image-amd64 depends on)
-  --compression C        initrd compression (default: gzip)
+  --compression C        initrd compression (default: lz4: fastest to unpack under TCG)
 Environment: SOURCE_DATE_EPOCH overrides the timestamp of every initrd member.
 EOF
 }
