@@ -236,7 +236,7 @@ internal sealed partial class QemuSandbox : ISandbox
         }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or OperationCanceledException)
         {
-            if (!_vmGone.IsCancellationRequested)
+            if (!_vmGone.IsCancellationRequested && Volatile.Read(ref _shuttingDown) == 0)
             {
                 _log.Warning("the OOM event stream from the agent ended: {Message}", ex.Message);
             }
