@@ -104,6 +104,7 @@ internal sealed partial class QemuSandbox : ISandbox
         var image = GuestImage.Resolve(config);
         var accel = AcceleratorSelector.SelectForHost(confidential: false);
         log.Information("pod VM accelerator: {Reason}", accel.Reason);
+        QemuStateCleanup.RemovePodState(options.StateRoot, sandboxId, log);
         PrepareStateDirectory(layout);
         QemuProcess? qemu = null;
         try
@@ -236,11 +237,19 @@ internal sealed partial class QemuSandbox : ISandbox
         }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or OperationCanceledException)
         {
-            if (!_vmGone.IsCancellationRequested && Volatile.Read(ref _shuttingDown) == 0)
+            if (Volatile.Read(ref _shuttingDown) == 0 && !await VmDiedAsync().ConfigureAwait(false))
             {
                 _log.Warning("the OOM event stream from the agent ended: {Message}", ex.Message);
             }
         }
+    }
+
+    // After an agent call failed: true when that was QEMU going away (the supervisor then reports
+    // it). The link breaks a moment before QEMU is reaped, hence the short grace.
+    private async Task<bool> VmDiedAsync()
+    {
+        await Task.WhenAny(_supervisor, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        return _supervisor.IsCompleted;
     }
 
     private void PublishExit(QemuGuestProcess process, uint status, DateTimeOffset at)
@@ -262,7 +271,7 @@ internal sealed partial class QemuSandbox : ISandbox
     {
         if (Directory.Exists(layout.Directory))
         {
-            // A folder left by a shim that died: reuse is safe only when nothing is mounted in it.
+            // Still there after the stale-state cleanup: something under it could not be unmounted.
             HostMounter.RemoveDirectory(layout.Directory);
         }
 
