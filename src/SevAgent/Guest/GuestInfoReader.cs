@@ -19,7 +19,7 @@ internal static class GuestInfoReader
     {
         ArgumentNullException.ThrowIfNull(layout);
         var meminfo = ParseMeminfo(ReadOrEmpty("/proc/meminfo"));
-        return new GuestInfo
+        var info = new GuestInfo
         {
             KernelRelease = ReadOrEmpty("/proc/sys/kernel/osrelease").Trim(),
             KernelVersion = ReadOrEmpty("/proc/sys/kernel/version").Trim(),
@@ -32,6 +32,11 @@ internal static class GuestInfoReader
             AgentPid = Environment.ProcessId,
             CgroupV2 = layout.IsV2,
         };
+        var controllers = layout.IsV2
+            ? ReadOrEmpty(Path.Combine(layout.Root, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : Directory.EnumerateDirectories(layout.Root).Select(Path.GetFileName).OfType<string>().ToArray();
+        info.CgroupControllers.AddRange(controllers);
+        return info;
     }
 
     /// <summary>Reads SEV_STATUS through <paramref name="msrDevice"/> and the kernel line from <paramref name="kmsg"/>.</summary>
