@@ -10,5 +10,5 @@ public sealed record BulkObservation(int ExitCode, string Echo, long StdoutLengt
     public string Detail { get; init; } = string.Empty;
 
     /// <summary>The comparable part (without the random data's hashes).</summary>
-    public BulkObservation Comparable => this with { Detail = string.Empty };
+    public BulkObservation ToComparable() => this with { Detail = string.Empty };
 }

@@ -30,13 +30,13 @@ public static partial class ConformanceScenarios
         return new OutputObservation(run.ExitCode, run.Stdout, run.Stderr);
     }
 
-    /// <summary>`ctr run --rm -i`: stdin echoed by cat, then 64 MiB of random data intact by sha256.</summary>
+    /// <summary>`ctr run --rm` (ctr 1.6 always forwards its stdin): stdin echoed by cat, then 64 MiB of random data intact by sha256.</summary>
     public static async Task<BulkObservation> StdinAndBulkAsync(CtrContainerd c, string runtime, string id)
     {
         ArgumentNullException.ThrowIfNull(c);
         var script = "cat; head -c " + BulkBytes.ToString(CultureInfo.InvariantCulture)
             + " /dev/urandom > /tmp/bulk; sha256sum /tmp/bulk >&2; cat /tmp/bulk";
-        await using var ctr = c.StartCtr(c.RunArgs(runtime, id, ["--rm", "-i"], "sh", "-c", script), stdoutHashSkip: StdinText.Length);
+        await using var ctr = c.StartCtr(c.RunArgs(runtime, id, ["--rm"], "sh", "-c", script), stdoutHashSkip: StdinText.Length);
         await ctr.WriteStdinAsync(StdinText, CancellationToken.None);
         ctr.CloseStdin();
         var run = await ctr.WaitAsync(Long);
@@ -113,8 +113,9 @@ public static partial class ConformanceScenarios
             ExecExit3 = (await Exec(c, id, "x3", [], "sh", "-c", "exit 3")).ExitCode,
         };
 
-        obs = obs with { ExecSigtermExit = await ExecKilledAsync(c, id, "s15", "SIGTERM", count => obs = obs with { PsCountWhileExecRuns = count }) };
-        obs = obs with { ExecSigkillExit = await ExecKilledAsync(c, id, "s9", "SIGKILL", _ => { }) };
+        var (termExit, psCount) = await ExecKilledAsync(c, id, "s15", "SIGTERM");
+        var (killExit, _) = await ExecKilledAsync(c, id, "s9", "SIGKILL");
+        obs = obs with { ExecSigtermExit = termExit, PsCountWhileExecRuns = psCount, ExecSigkillExit = killExit };
 
         (await c.CtrAsync(Short, "task", "pause", id)).EnsureSuccess();
         obs = obs with { PausedStatus = await c.TaskStatusAsync(id) };
@@ -157,8 +158,8 @@ public static partial class ConformanceScenarios
     private static async Task<CtrResult> Exec(CtrContainerd c, string id, string execId, string[] flags, params string[] command) =>
         await c.CtrAsync(Short, ["task", "exec", "--fifo-dir", c.FifoDir, "--exec-id", execId, .. flags, id, .. command]);
 
-    /// <summary>Starts `sleep` as an exec, waits until ps lists it, signals it, returns ctr's exit code.</summary>
-    private static async Task<int> ExecKilledAsync(CtrContainerd c, string id, string execId, string signal, Action<int> psCount)
+    /// <summary>Starts `sleep` as an exec, waits until ps lists it, signals it; returns ctr's exit code and the ps count seen.</summary>
+    private static async Task<(int ExitCode, int PsCount)> ExecKilledAsync(CtrContainerd c, string id, string execId, string signal)
     {
         await using var exec = c.StartCtr(["task", "exec", "--fifo-dir", c.FifoDir, "--exec-id", execId, id, "sleep", "100000"]);
         var count = 0;
@@ -168,10 +169,9 @@ public static partial class ConformanceScenarios
             throw new InvalidOperationException($"ctr task ps never listed exec {execId} (count {count}); exec: {exec.Stderr}");
         }
 
-        psCount(count);
         (await c.CtrAsync(Short, "task", "kill", "--exec-id", execId, "-s", signal, id)).EnsureSuccess();
         exec.CloseStdin();
-        return (await exec.WaitAsync(Short)).ExitCode;
+        return ((await exec.WaitAsync(Short)).ExitCode, count);
     }
 
     [GeneratedRegex(@"exit code (\d+)")]
