@@ -31,11 +31,17 @@ public sealed class TtrpcServer : IAsyncDisposable
     /// <summary>Creates a server with the given options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">MaxMessageSize is not positive.</exception>
     public TtrpcServer(TtrpcServerOptions options)
+        : this(options, NativeMethods.GetEffectiveUserId())
+    {
+    }
+
+    /// <summary>Creates a server that requires peers to have <paramref name="requiredPeerUid"/> (tests use another uid than ours).</summary>
+    internal TtrpcServer(TtrpcServerOptions options, uint requiredPeerUid)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxMessageSize);
         _options = options;
-        _ownUid = NativeMethods.GetEffectiveUserId();
+        _ownUid = requiredPeerUid;
     }
 
     /// <summary>
@@ -205,6 +211,11 @@ public sealed class TtrpcServer : IAsyncDisposable
             try
             {
                 await connection.RunAsync();
+            }
+            catch (Exception ex)
+            {
+                // A fault in one connection must never disturb the others or the accept loop.
+                Log($"ttrpc: connection failed unexpectedly: {ex}");
             }
             finally
             {

@@ -128,4 +128,19 @@ public sealed class ClientServerTests
     {
         await Assert.ThrowsAsync<ArgumentException>(() => TtrpcClient.ConnectAsync("vsock://3:1024", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Cancelled_call_throws_OperationCanceled_and_the_connection_stays_usable()
+    {
+        await using var server = new TestServer();
+        await using var client = await server.ConnectAsync();
+        using var cts = new CancellationTokenSource();
+
+        var call = client.CallAsync(FakeService.Name, "Block", new Empty(), Empty.Parser, null, cts.Token);
+        await server.Service.BlockStarted.Task.WaitAsync(TestServer.Patience);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TestServer.Patience));
+        Assert.Equal("y", (await client.CallAsync(FakeService.Name, "Echo", new StringValue { Value = "y" }, StringValue.Parser, Timeout, CancellationToken.None)).Value);
+    }
 }

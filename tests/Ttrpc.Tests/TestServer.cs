@@ -11,14 +11,15 @@ internal sealed class TestServer : IAsyncDisposable
     private readonly Socket _listener;
     private readonly CancellationTokenSource _serveCts = new();
 
-    public TestServer(TtrpcServerOptions? options = null)
+    public TestServer(TtrpcServerOptions? options = null, uint? requiredPeerUid = null)
     {
         _dir = Directory.CreateTempSubdirectory("ttrpc-test-");
         SocketPath = Path.Combine(_dir.FullName, "s.sock");
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
         _listener.Listen(64);
-        Server = new TtrpcServer(options ?? new TtrpcServerOptions { Log = Logs.Enqueue });
+        options ??= new TtrpcServerOptions { Log = Logs.Enqueue };
+        Server = requiredPeerUid is { } uid ? new TtrpcServer(options, uid) : new TtrpcServer(options);
         Service.Register(Server);
         Serving = Server.ServeAsync(_listener, _serveCts.Token);
     }

@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# Builds the sevshim guest image from Debian packages (ARCHITECTURE.md, decision 5):
+#   vmlinuz        Debian's linux-image-<abi>-amd64 kernel (bzImage, xz inside)
+#   vmlinux        the same kernel uncompressed, for QEMU's PVH entry (non-confidential fast boot)
+#   initrd.img     a reproducible newc cpio (gzip -n): busybox, crun + its libraries, the agent,
+#                  the kernel modules the VM needs, and /init (guest-image/init.sh)
+#   manifest.json  package names and versions, sha256 of every artefact, kernel command line
+#
+# Network use: apt-get download only (the .deb files are cached in --cache, so a rebuild from the
+# same package versions downloads nothing). Two builds from the same package versions and the same
+# agent binary give byte-identical files: fixed mtimes (SOURCE_DATE_EPOCH, default: the kernel
+# package's own vmlinuz mtime), a sorted member list, `cpio --reproducible`, `gzip -n`.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+
+out="$repo/artifacts/guest"
+agent=""
+cache="${SEVSHIM_DEB_CACHE:-$repo/artifacts/guest-debs}"
+kernel_pkg=""
+
+usage() {
+  cat <<EOF
+usage: guest-image/build.sh [--out DIR] [--agent PATH] [--cache DIR] [--kernel-package NAME]
+  --out DIR              output folder (default: artifacts/guest)
+  --agent PATH           the Native AOT sevagent binary (default: artifacts/agent/sevagent,
+                         published with dotnet when absent)
+  --cache DIR            where downloaded .deb files are kept (default: artifacts/guest-debs,
+                         or \$SEVSHIM_DEB_CACHE)
+  --kernel-package NAME  a concrete linux-image-<abi>-amd64 package (default: what
+                         linux-image-amd64 depends on)
+Environment: SOURCE_DATE_EPOCH overrides the timestamp of every initrd member.
+EOF
+}
+
+die() { echo "guest-image/build.sh: error: $*" >&2; exit 1; }
+log() { echo "guest-image/build.sh: [${SECONDS}s] $*" >&2; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --out) [[ $# -ge 2 ]] || die "--out needs a folder"; out="$2"; shift 2 ;;
+    --agent) [[ $# -ge 2 ]] || die "--agent needs a file"; agent="$2"; shift 2 ;;
+    --cache) [[ $# -ge 2 ]] || die "--cache needs a folder"; cache="$2"; shift 2 ;;
+    --kernel-package) [[ $# -ge 2 ]] || die "--kernel-package needs a name"; kernel_pkg="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument '$1'" ;;
+  esac
+done
+
+# Modules the guest loads at boot (the rest of their dependencies is resolved from modules.dep):
+# virtio transport and console (agent channel), vsock, 9p (shared rootfs), scsi disks (block
+# rootfs), ext4 and overlay (container root filesystems), a hardware RNG so early getrandom()
+# does not wait for entropy.
+modules=(virtio_pci virtio_console vmw_vsock_virtio_transport 9pnet_virtio 9p virtio_scsi sd_mod
+  ext4 overlay virtio_rng)
+
+# The kernel command line the shim uses (see guest-image/README.md for the measurements behind it).
+cmdline="console=ttyS0 quiet panic=-1 nomodeset i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"
+
+# Build tools this script needs, with the Debian package that has each.
+ensure_tools() {
+  local -A need=([apt-get]=apt [dpkg-deb]=dpkg [cpio]=cpio [gzip]=gzip [xz]=xz-utils
+    [depmod]=kmod [modprobe]=kmod [sha256sum]=coreutils [readelf]=binutils)
+  local missing=() tool
+  for tool in "${!need[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$tool" >/dev/null 2>&1 \
+      || missing+=("${need[$tool]}")
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    [[ $EUID -eq 0 ]] || die "missing build tools; install them: apt-get install ${missing[*]}"
+    log "installing build tools: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+  export PATH="$PATH:/usr/sbin:/sbin"
+}
+
+# apt-cache is slow on a loaded machine (about 2 s a call): records are fetched once, several
+# packages a call, and kept in $work/apt/<package>.
+apt_records() {
+  local missing=() p
+  for p in "$@"; do [[ -f "$work/apt/$p" ]] || missing+=("$p"); done
+  [[ ${#missing[@]} -gt 0 ]] || return 0
+  mkdir -p "$work/apt"
+  apt-cache show --no-all-versions "${missing[@]}" 2>/dev/null \
+    | awk -v dir="$work/apt" '/^Package: /{f=dir "/" $2} f{print > f} /^$/{if (f) close(f); f=""}' || true
+  for p in "${missing[@]}"; do
+    [[ -s "$work/apt/$p" ]] || die "package '$p' is not in the apt lists: run 'apt-get update' (and check that the Debian main component is enabled)"
+  done
+}
+
+# The candidate version of a package.
+pkg_version() {
+  apt_records "$1"
+  sed -n 's/^Version: //p' "$work/apt/$1" | head -n1
+}
+
+# Direct dependencies (Depends and Pre-Depends; first alternative of each clause, no versions).
+pkg_depends() {
+  apt_records "$1"
+  sed -n 's/^\(Pre-\)\{0,1\}Depends: //p' "$work/apt/$1" | tr ',' '\n' \
+    | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' | sed '/^$/d'
+}
+
+# Downloads one package (candidate version) into the cache unless it is already there; prints its path.
+fetch_deb() {
+  local pkg="$1" ver enc deb
+  ver="$(pkg_version "$pkg")"
+  enc="${ver//:/%3a}"
+  deb="$(find "$cache" -maxdepth 1 -name "${pkg}_${enc}_*.deb" | head -n1)"
+  if [[ -z "$deb" ]]; then
+    log "downloading $pkg $ver"
+    # apt drops privileges to _apt for downloads: let it write the cache folder.
+    if id _apt >/dev/null 2>&1 && [[ $EUID -eq 0 ]]; then chown _apt "$cache"; fi
+    (cd "$cache" && apt-get download -q "$pkg=$ver" >&2) \
+      || die "apt-get download $pkg=$ver failed: run 'apt-get update' and check the network to the Debian mirror"
+    deb="$(find "$cache" -maxdepth 1 -name "${pkg}_${enc}_*.deb" | head -n1)"
+    [[ -n "$deb" ]] || die "apt-get download $pkg=$ver left no ${pkg}_${enc}_*.deb in $cache"
+  fi
+  echo "$deb"
+}
+
+ensure_tools
+work="$(mktemp -d "${TMPDIR:-/tmp}/sevshim-guest.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$cache" "$out"
+cache="$(cd "$cache" && pwd)"
+out="$(cd "$out" && pwd)"
+
+
+# --- 1. packages -----------------------------------------------------------------------------
+if [[ -z "$kernel_pkg" ]]; then
+  pkg_version linux-image-amd64 >/dev/null
+  kernel_pkg="$(pkg_depends linux-image-amd64 | grep -m1 '^linux-image-.*-amd64$' || true)"
+  [[ -n "$kernel_pkg" ]] || die "linux-image-amd64 does not depend on a linux-image-<abi>-amd64 package"
+fi
+[[ "$kernel_pkg" =~ ^linux-image-(.+)$ ]] || die "--kernel-package '$kernel_pkg' is not a linux-image-* package"
+
+# crun's shared-library packages: the closure of Depends from crun. Packages that contribute no
+# needed file (gcc-12-base, ...) are downloaded but neither copied nor listed in the manifest.
+declare -A seen=()
+level=(crun libc6)
+lib_pkgs=()
+while [[ ${#level[@]} -gt 0 ]]; do
+  apt_records "${level[@]}"
+  next=()
+  for p in "${level[@]}"; do
+    [[ -n "${seen[$p]:-}" ]] && continue
+    seen[$p]=1
+    lib_pkgs+=("$p")
+    while read -r d; do
+      [[ -n "$d" && -z "${seen[$d]:-}" ]] && next+=("$d")
+    done < <(pkg_depends "$p")
+  done
+  level=("${next[@]}")
+done
+mapfile -t all_pkgs < <(printf '%s\n' "$kernel_pkg" busybox-static "${lib_pkgs[@]}" | sort -u)
+apt_records "${all_pkgs[@]}"
+
+declare -A pkg_ver=() pkg_deb=()
+for p in "${all_pkgs[@]}"; do
+  pkg_deb[$p]="$(fetch_deb "$p")"
+  pkg_ver[$p]="$(dpkg-deb -f "${pkg_deb[$p]}" Version)"
+  mkdir -p "$work/pkg/$p"
+  dpkg-deb -x "${pkg_deb[$p]}" "$work/pkg/$p"
+done
+
+kdir="$work/pkg/$kernel_pkg"
+kver="$(basename "$(find "$kdir/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)")"
+[[ -n "$kver" && -f "$kdir/boot/vmlinuz-$kver" ]] || die "$kernel_pkg has no /boot/vmlinuz-<version>"
+grep -q '^CONFIG_RD_GZIP=y' "$kdir/boot/config-$kver" || die "$kernel_pkg cannot unpack a gzip initrd (CONFIG_RD_GZIP)"
+
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(stat -c %Y "$kdir/boot/vmlinuz-$kver")}"
+
+log "packages extracted"
+# --- 2. agent ---------------------------------------------------------------------------------
+if [[ -z "$agent" ]]; then
+  agent="$repo/artifacts/agent/sevagent"
+  if [[ ! -f "$agent" ]]; then
+    command -v dotnet >/dev/null || die "$agent is missing and dotnet is not installed: build the agent or pass --agent"
+    log "publishing the agent (Native AOT) to artifacts/agent"
+    dotnet publish "$repo/src/SevAgent/SevAgent.csproj" -r linux-x64 -c Release -o "$repo/artifacts/agent" >&2 \
+      || die "dotnet publish of src/SevAgent failed"
+  fi
+fi
+[[ -f "$agent" ]] || die "agent binary '$agent' not found"
+
+log "agent ready"
+# --- 3. root tree -----------------------------------------------------------------------------
+root="$work/root"
+sysroot="$work/sysroot"   # every package merged: where ld.so resolves libraries at build time
+mkdir -p "$sysroot"
+for p in busybox-static "${lib_pkgs[@]}"; do cp -a "$work/pkg/$p/." "$sysroot/"; done
+
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,mnt,newroot,usr/bin,usr/sbin,lib/modules}
+chmod 1777 "$root/tmp"
+install -m 0755 "$sysroot/bin/busybox" "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list | sort); do
+  [[ "$applet" == busybox || -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"
+done
+install -m 0755 "$sysroot/usr/bin/crun" "$root/usr/bin/crun"
+install -m 0755 "$agent" "$root/sbin/sevagent"
+install -m 0755 "$here/init.sh" "$root/init"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+printf 'sevshim\n' >"$root/etc/hostname"
+mknod -m 0600 "$root/dev/console" c 5 1   # the kernel opens it before /init runs
+mknod -m 0666 "$root/dev/null" c 1 3
+
+# Copies a file of the sysroot (and, for a symlink, what it points to) to the same path in root.
+declare -A used_files=()
+copy_from_sysroot() {
+  local rel="$1" target
+  [[ -n "${used_files[$rel]:-}" ]] && return 0
+  used_files[$rel]=1
+  mkdir -p "$root/$(dirname "$rel")"
+  if [[ -L "$sysroot/$rel" ]]; then
+    cp -a "$sysroot/$rel" "$root/$rel"
+    # Follow one link at a time inside the package tree (an absolute target is relative to it).
+    target="$(readlink "$sysroot/$rel")"
+    if [[ "$target" == /* ]]; then target="$sysroot$target"; else target="$sysroot/$(dirname "$rel")/$target"; fi
+    target="$(realpath -ms "$target")"
+    [[ "$target" == "$sysroot"/* ]] || die "$rel points outside the package tree"
+    copy_from_sysroot "${target#"$sysroot"/}"
+  else
+    cp -a "$sysroot/$rel" "$root/$rel"
+  fi
+}
+
+# Shared libraries of crun and the agent, resolved by the packages' own dynamic loader against
+# the package tree only (never the build host's libraries).
+loader_rel="lib64/ld-linux-x86-64.so.2"
+[[ -e "$sysroot/$loader_rel" ]] || die "libc6 has no /$loader_rel"
+copy_from_sysroot "$loader_rel"
+libpath="$sysroot/lib/x86_64-linux-gnu:$sysroot/usr/lib/x86_64-linux-gnu"
+for bin in "$root/usr/bin/crun" "$root/sbin/sevagent"; do
+  if ! head -c 4 "$bin" | grep -q $'^\x7fELF'; then continue; fi      # a script (test init)
+  readelf -l "$bin" | grep -q 'Requesting program interpreter' || continue   # static
+  listing="$("$sysroot/$loader_rel" --library-path "$libpath" --list "$bin" 2>&1)" \
+    || die "cannot resolve the libraries of $(basename "$bin"): $listing"
+  if grep -q 'not found' <<<"$listing"; then
+    die "$(basename "$bin") needs a library no downloaded package has: $(grep 'not found' <<<"$listing" | tr -s ' \t' ' ')
+  add its Debian package to the queue in guest-image/build.sh"
+  fi
+  while read -r lib; do
+    copy_from_sysroot "${lib#"$sysroot"/}"
+  done < <(sed -n "s|.* => \\($sysroot/[^ ]*\\) .*|\\1|p" <<<"$listing")
+done
+
+log "libraries resolved"
+# Kernel modules: the closure of the wanted modules (and their softdeps) by the package's
+# modules.dep, copied with a modules.dep for just that subset; /etc/modules-load lists them in
+# load order for /init, which uses insmod (no modprobe logic at boot).
+kroot="$kdir"
+depmod -b "$kroot" "$kver"
+: >"$work/load-order"
+for m in "${modules[@]}"; do
+  modprobe -d "$kroot" -S "$kver" --show-depends "$m" >"$work/deps" 2>&1 \
+    || die "kernel module '$m' not found in $kernel_pkg: $(cat "$work/deps")"
+  sed -n 's|^insmod \([^ ]*\).*|\1|p' "$work/deps" >>"$work/load-order"
+done
+mkdir -p "$root/lib/modules/$kver"
+: >"$root/etc/modules-load"
+declare -A loaded=()
+while read -r ko; do
+  [[ -n "${loaded[$ko]:-}" ]] && continue
+  loaded[$ko]=1
+  rel="${ko#"$kroot"/}"
+  mkdir -p "$root/$(dirname "$rel")"
+  cp -a "$ko" "$root/$rel"
+  echo "/$rel" >>"$root/etc/modules-load"
+done <"$work/load-order"
+cp -a "$kdir/lib/modules/$kver/modules.builtin" "$kdir/lib/modules/$kver/modules.builtin.modinfo" \
+  "$kdir/lib/modules/$kver/modules.order" \
+  "$root/lib/modules/$kver/"
+depmod -b "$root" "$kver"
+# Keep the text indexes busybox modprobe reads; the binary ones are rebuilt by kmod if ever needed.
+rm -f "$root/lib/modules/$kver/"*.bin "$root/lib/modules/$kver/modules.builtin.alias" \
+  "$root/lib/modules/$kver/modules.devname" "$root/lib/modules/$kver/modules.symbols"
+
+log "modules resolved"
+# Which packages contributed files (for the manifest).
+declare -A used_pkgs=([$kernel_pkg]=1 [busybox-static]=1 [crun]=1)
+for rel in "${!used_files[@]}"; do
+  for p in "${lib_pkgs[@]}"; do
+    if [[ -e "$work/pkg/$p/$rel" || -L "$work/pkg/$p/$rel" ]]; then used_pkgs[$p]=1; fi
+  done
+done
+
+# --- 4. initrd --------------------------------------------------------------------------------
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort \
+  | cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -9 -n >"$work/initrd.img"
+
+log "initrd written"
+# --- 5. kernel --------------------------------------------------------------------------------
+cp "$kdir/boot/vmlinuz-$kver" "$work/vmlinuz"
+# vmlinux: the bzImage's payload is one xz stream; find its magic (FD 37 7A 58 5A 00) and
+# decompress the first stream that yields an ELF file.
+: >"$work/vmlinux"
+while read -r off; do
+  tail -c +"$((off + 1))" "$work/vmlinuz" >"$work/payload.xz"
+  if xz -dc --single-stream "$work/payload.xz" >"$work/vmlinux" 2>/dev/null \
+    && head -c 4 "$work/vmlinux" | grep -q $'^\x7fELF'; then
+    break
+  fi
+  : >"$work/vmlinux"
+done < <(LC_ALL=C grep -obUaP '\xfd7zXZ' "$work/vmlinuz" | cut -d: -f1)
+if [[ ! -s "$work/vmlinux" ]]; then
+  log "warning: no xz payload found in vmlinuz; vmlinux not written"
+  rm -f "$work/vmlinux"
+fi
+
+# --- 6. manifest and output -------------------------------------------------------------------
+json_str() { local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
+artefacts=(vmlinuz initrd.img)
+[[ -f "$work/vmlinux" ]] && artefacts+=(vmlinux)
+{
+  echo "{"
+  echo "  \"schema\": 1,"
+  echo "  \"kernel_version\": $(json_str "$kver"),"
+  echo "  \"kernel_cmdline\": $(json_str "$cmdline"),"
+  echo "  \"source_date_epoch\": $SOURCE_DATE_EPOCH,"
+  echo "  \"initrd_compression\": \"gzip\","
+  echo "  \"modules\": ["
+  sed 's|.*/||; s|\.ko$||' "$root/etc/modules-load" | while read -r m; do echo "    $(json_str "$m"),"; done \
+    | sed '$ s/,$//'
+  echo "  ],"
+  echo "  \"packages\": ["
+  for p in $(printf '%s\n' "${!used_pkgs[@]}" | LC_ALL=C sort); do
+    echo "    { \"name\": $(json_str "$p"), \"version\": $(json_str "${pkg_ver[$p]}") },"
+  done | sed '$ s/,$//'
+  echo "  ],"
+  echo "  \"agent_sha256\": \"$(sha256sum "$root/sbin/sevagent" | cut -d' ' -f1)\","
+  echo "  \"artefacts\": {"
+  for a in $(printf '%s\n' "${artefacts[@]}" | LC_ALL=C sort); do
+    echo "    $(json_str "$a"): { \"sha256\": \"$(sha256sum "$work/$a" | cut -d' ' -f1)\", \"size\": $(stat -c %s "$work/$a") },"
+  done | sed '$ s/,$//'
+  echo "  }"
+  echo "}"
+} >"$work/manifest.json"
+
+rm -f "$out/vmlinux"
+for a in "${artefacts[@]}" manifest.json; do
+  install -m 0644 "$work/$a" "$out/$a.tmp"
+  mv -f "$out/$a.tmp" "$out/$a"
+done
+initrd_size="$(stat -c %s "$out/initrd.img")"
+[[ "$initrd_size" -le $((32 * 1024 * 1024)) ]] || die "initrd.img is $initrd_size bytes, over the 32 MiB budget"
+log "wrote $out: vmlinuz, initrd.img ($initrd_size bytes), ${artefacts[*]/#/}, manifest.json (kernel $kver)"

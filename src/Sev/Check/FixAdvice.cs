@@ -1,0 +1,54 @@
+namespace Sev.Check;
+
+/// <summary>
+/// The fix texts, per distribution family. Kernel parameters go on GRUB_CMDLINE_LINUX in
+/// /etc/default/grub, then the grub configuration is regenerated: `update-grub` on Debian/Ubuntu,
+/// `grub2-mkconfig -o /boot/grub2/grub.cfg` on RHEL/Fedora/SLES/openSUSE. The kvm_amd parameters
+/// may instead go in /etc/modprobe.d (SEV.md 1.2), and the /dev/sev udev rule is AMD's (SEV.md 1.2).
+/// </summary>
+public sealed class FixAdvice(Distribution distribution)
+{
+    /// <summary>The distribution the texts are for.</summary>
+    public Distribution Distribution { get; } = distribution;
+
+    /// <summary>How to add <paramref name="parameters"/> to the host kernel command line.</summary>
+    public string KernelCommandLine(string parameters) => Distribution.Family switch
+    {
+        DistroFamily.Debian =>
+            $"add '{parameters}' to GRUB_CMDLINE_LINUX in /etc/default/grub, run `update-grub`, then reboot",
+        DistroFamily.RedHat or DistroFamily.Suse =>
+            $"add '{parameters}' to GRUB_CMDLINE_LINUX in /etc/default/grub, run `grub2-mkconfig -o /boot/grub2/grub.cfg`, then reboot",
+        _ => $"add '{parameters}' to the host kernel command line in your boot loader's configuration, then reboot",
+    };
+
+    /// <summary>How to turn kvm_amd module parameters on (kernel command line or modprobe.d).</summary>
+    public string KvmAmdParameters(params string[] names)
+    {
+        var cmdline = string.Join(' ', names.Select(n => $"kvm_amd.{n}=1"));
+        var options = string.Join(' ', names.Select(n => $"{n}=1"));
+        return KernelCommandLine(cmdline)
+            + $"; or write 'options kvm_amd {options}' to /etc/modprobe.d/sev.conf and reload the module (`modprobe -r kvm_amd && modprobe kvm_amd`, with no VMs running)";
+    }
+
+    /// <summary>How to install a package providing <paramref name="what"/>.</summary>
+    public string InstallQemu() => Distribution.Family switch
+    {
+        DistroFamily.Debian => "install QEMU: `apt-get install qemu-system-x86`",
+        DistroFamily.RedHat => "install QEMU: `dnf install qemu-kvm`",
+        DistroFamily.Suse => "install QEMU: `zypper install qemu-x86`",
+        _ => "install QEMU's x86_64 system emulator (qemu-system-x86_64) from your distribution",
+    };
+
+    /// <summary>The udev rule that lets the kvm group open /dev/sev (AMDSEV README).</summary>
+    public static string SevDeviceRule =>
+        "create /etc/udev/rules.d/71-sev.rules with the line KERNEL==\"sev\", MODE=\"0660\", GROUP=\"kvm\", then `udevadm control --reload-rules && udevadm trigger` (or reboot), and run the shim as root or in group kvm";
+
+    /// <summary>How to get an OVMF that QEMU can put kernel hashes into.</summary>
+    public string AmdSevFirmware(string configuredPath) => Distribution.Family switch
+    {
+        DistroFamily.Debian =>
+            $"Debian's ovmf package has no AmdSev build: build edk2's OvmfPkg/AmdSev/AmdSevX64.dsc (`build -a X64 -p OvmfPkg/AmdSev/AmdSevX64.dsc -t GCC5 -b RELEASE`, output Build/AmdSev/RELEASE_GCC5/FV/OVMF.fd) and install it as {configuredPath} (or set vm.firmware)",
+        _ =>
+            $"use edk2's AmdSev build (OvmfPkg/AmdSev/AmdSevX64.dsc, a single stateless OVMF.fd; RHEL 9's edk2-ovmf ships one named OVMF.amdsev.fd) and install it as {configuredPath} (or set vm.firmware)",
+    };
+}

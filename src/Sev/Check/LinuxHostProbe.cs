@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json.Nodes;
+using Qemu;
+using Sev.Interop;
+using Sev.Measurement;
+
+namespace Sev.Check;
+
+/// <summary>The real host: CPUID instruction, /proc and /sys, device nodes, ioctls, QEMU and OVMF files.</summary>
+public sealed class LinuxHostProbe : IHostProbe
+{
+    private readonly TimeSpan _qemuTimeout;
+
+    /// <param name="qemuTimeout">How long a probe QEMU may take (QEMU with accel=kvm can hang on a PVM /dev/kvm).</param>
+    public LinuxHostProbe(TimeSpan qemuTimeout)
+    {
+        _qemuTimeout = qemuTimeout;
+    }
+
+    /// <inheritdoc/>
+    public CpuIdResult? CpuId(uint leaf, uint subleaf)
+    {
+        if (!X86Base.IsSupported)
+        {
+            return null;
+        }
+
+        var (eax, ebx, ecx, edx) = X86Base.CpuId(unchecked((int)leaf), unchecked((int)subleaf));
+        return new CpuIdResult(unchecked((uint)eax), unchecked((uint)ebx), unchecked((uint)ecx), unchecked((uint)edx));
+    }
+
+    /// <inheritdoc/>
+    public string? ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool DirectoryExists(string path) => Directory.Exists(path);
+
+    /// <inheritdoc/>
+    public DeviceNodeInfo? StatDevice(string path)
+    {
+        var buffer = new byte[LibC.StatxSize];
+        if (LibC.Statx(LibC.AT_FDCWD, path, 0, LibC.STATX_BASIC_STATS, buffer) != 0)
+        {
+            return null;
+        }
+
+        var uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(LibC.StatxUidOffset));
+        var gid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(LibC.StatxGidOffset));
+        int mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(LibC.StatxModeOffset));
+        return new DeviceNodeInfo(
+            (mode & LibC.S_IFMT) == LibC.S_IFCHR,
+            NameOf("/etc/passwd", uid),
+            NameOf("/etc/group", gid),
+            (UnixFileMode)(mode & 0xfff),
+            LibC.Access(path, LibC.R_OK | LibC.W_OK) == 0);
+    }
+
+    /// <inheritdoc/>
+    public KvmProbeResult ProbeKvm(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new KvmProbeResult(false, null, false, null, null);
+        }
+
+        // Ownership: both fds are closed before returning; the VM fd is created and dropped at once.
+        var fd = LibC.Open(path, LibC.O_RDWR | LibC.O_CLOEXEC);
+        if (fd < 0)
+        {
+            return new KvmProbeResult(true, null, false, null, "open: " + LibC.Describe(Marshal.GetLastPInvokeError()));
+        }
+
+        try
+        {
+            var api = LibC.Ioctl(fd, Kvm.GetApiVersion, 0);
+            if (api < 0)
+            {
+                return new KvmProbeResult(true, null, false, null, "KVM_GET_API_VERSION: " + LibC.Describe(Marshal.GetLastPInvokeError()));
+            }
+
+            var vm = LibC.Ioctl(fd, Kvm.CreateVm, 0);
+            if (vm < 0)
+            {
+                return new KvmProbeResult(true, api, false, null, "KVM_CREATE_VM: " + LibC.Describe(Marshal.GetLastPInvokeError()));
+            }
+
+            try
+            {
+                var op = LibC.Ioctl(vm, Kvm.MemoryEncryptOp, 0);
+                return new KvmProbeResult(true, api, true, op == 0 ? 0 : Marshal.GetLastPInvokeError(), null);
+            }
+            finally
+            {
+                LibC.Close(vm);
+            }
+        }
+        finally
+        {
+            LibC.Close(fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<QemuProbeResult> ProbeQemuAsync(string binary, bool useKvm, CancellationToken cancellationToken)
+    {
+        var resolved = QemuBinary.Resolve(binary);
+        if (resolved is null)
+        {
+            return new QemuProbeResult(null, null, $"{binary} not found", null, null, null);
+        }
+
+        QemuVersionInfo? version = null;
+        string? versionError = null;
+        try
+        {
+            version = await QemuVersionProbe.FromBinaryAsync(resolved, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FormatException or TimeoutException or FileNotFoundException)
+        {
+            versionError = ex.Message;
+        }
+
+        var accel = useKvm ? "kvm" : "tcg";
+        try
+        {
+            var caps = await QemuProbeVm.RunAsync(resolved, accel, _qemuTimeout, QuerySevCapabilitiesAsync, cancellationToken);
+            return new QemuProbeResult(resolved, version, versionError, accel, caps, null);
+        }
+        catch (QmpErrorException ex)
+        {
+            return new QemuProbeResult(resolved, version, versionError, accel, null, $"{ex.ErrorClass}: {ex.Description}");
+        }
+        catch (Exception ex) when (ex is QemuStartException or IOException)
+        {
+            // QemuStartException's message already quotes QEMU's stderr.
+            return new QemuProbeResult(resolved, version, versionError, accel, null, ex.Message.Trim());
+        }
+    }
+
+    /// <inheritdoc/>
+    public FirmwareInfo? InspectFirmware(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var length = new FileInfo(path).Length;
+        try
+        {
+            var image = OvmfImage.Load(path);
+            return new FirmwareInfo(path, length, image.HasFooterTable, image.SupportsKernelHashes, image.HasSnpMetadata, null);
+        }
+        catch (Exception ex) when (ex is OvmfFormatException or IOException or UnauthorizedAccessException)
+        {
+            return new FirmwareInfo(path, length, false, false, false, ex.Message);
+        }
+    }
+
+    private static async Task<SevCapabilities> QuerySevCapabilitiesAsync(QmpClient qmp, CancellationToken cancellationToken)
+    {
+        var result = await qmp.ExecuteAsync("query-sev-capabilities", cancellationToken) as JsonObject
+            ?? throw new QmpProtocolException("query-sev-capabilities returned no object");
+        return new SevCapabilities(
+            result["cbitpos"]?.GetValue<int>() ?? 0,
+            result["reduced-phys-bits"]?.GetValue<int>() ?? 0,
+            result["pdh"] is not null,
+            result["cpu0-id"] is not null);
+    }
+
+    // Resolves a uid/gid through the local passwd/group files (name:x:id:...); numeric when absent.
+    private string NameOf(string database, uint id)
+    {
+        var text = ReadText(database);
+        var wanted = id.ToString(CultureInfo.InvariantCulture);
+        if (text is not null)
+        {
+            foreach (var line in text.Split('\n'))
+            {
+                var fields = line.Split(':');
+                if (fields.Length > 2 && fields[2] == wanted)
+                {
+                    return fields[0];
+                }
+            }
+        }
+
+        return wanted;
+    }
+}

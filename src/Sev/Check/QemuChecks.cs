@@ -1,0 +1,123 @@
+using Qemu;
+
+namespace Sev.Check;
+
+/// <summary>Items about QEMU (version, SEV objects, query-sev-capabilities) and the OVMF firmware.</summary>
+internal static class QemuChecks
+{
+    /// <summary>kernel-hashes (measured direct boot, which every sevshim SEV launch uses) arrived in QEMU 6.2 (SEV.md 2.1).</summary>
+    public static readonly QemuVersion KernelHashesSince = new(6, 2, 0);
+
+    /// <summary>The sev-snp-guest object arrived in QEMU 9.1 (SEV.md 2.2).</summary>
+    public static readonly QemuVersion SnpSince = new(9, 1, 0);
+
+    private static readonly SevMode[] All = [SevMode.Sev, SevMode.SevEs, SevMode.SevSnp];
+
+    public static CheckItem Version(QemuProbeResult qemu, string configured, FixAdvice fix)
+    {
+        if (qemu.Binary is null)
+        {
+            return new CheckItem("qemu.version", CheckStatus.Missing, $"{configured} not found", fix.InstallQemu(), All);
+        }
+
+        if (qemu.Version is not { } v)
+        {
+            return new CheckItem("qemu.version", CheckStatus.Unknown, $"{qemu.Binary}: {qemu.VersionError}", fix.InstallQemu(), All);
+        }
+
+        return v.Version >= KernelHashesSince
+            ? new CheckItem("qemu.version", CheckStatus.Ok, $"{qemu.Binary}: QEMU {v}", null, All)
+            : new CheckItem("qemu.version", CheckStatus.Missing,
+                $"{qemu.Binary}: QEMU {v} has no sev-guest kernel-hashes (QEMU {KernelHashesSince.Major}.{KernelHashesSince.Minor})",
+                "upgrade QEMU to 6.2 or later; " + fix.InstallQemu(), All);
+    }
+
+    public static CheckItem SnpObject(QemuProbeResult qemu, FixAdvice fix)
+    {
+        if (qemu.Version is not { } v)
+        {
+            return new CheckItem("qemu.sev-snp-guest", CheckStatus.Unknown, "QEMU version unknown (see qemu.version)", null, [SevMode.SevSnp]);
+        }
+
+        return v.Version >= SnpSince
+            ? new CheckItem("qemu.sev-snp-guest", CheckStatus.Ok, $"QEMU {v.Version} has the sev-snp-guest object", null, [SevMode.SevSnp])
+            : new CheckItem("qemu.sev-snp-guest", CheckStatus.Missing,
+                $"QEMU {v.Version} has no sev-snp-guest object (added in QEMU 9.1)",
+                "install QEMU 9.1 or later for SEV-SNP; " + fix.InstallQemu(), [SevMode.SevSnp]);
+    }
+
+    public static CheckItem Capabilities(QemuProbeResult qemu, int? cpuidCBit)
+    {
+        const string name = "qemu.sev-capabilities";
+        if (qemu.Binary is null || qemu.Accelerator is null)
+        {
+            return new CheckItem(name, CheckStatus.Unknown, "QEMU not found (see qemu.version)", "install QEMU first", All);
+        }
+
+        var prefix = $"QEMU {qemu.Version?.Version.ToString() ?? "?"} -machine none -accel {qemu.Accelerator}: query-sev-capabilities";
+        if (qemu.Capabilities is { } caps)
+        {
+            var evidence = $"{prefix} -> cbitpos {caps.CBitPosition}, reduced-phys-bits {caps.ReducedPhysBits}, pdh {(caps.HasPdh ? "present" : "absent")}, cpu0-id {(caps.HasCpu0Id ? "present" : "absent")}";
+            if (cpuidCBit is { } cbit && cbit != caps.CBitPosition)
+            {
+                return new CheckItem(name, CheckStatus.Missing, evidence + $"; CPUID says C-bit {cbit}",
+                    "QEMU and CPUID disagree on the C-bit position: QEMU rejects a cbitpos other than the host's; report this host", All);
+            }
+
+            return new CheckItem(name, CheckStatus.Ok, evidence, null, All);
+        }
+
+        var error = $"{prefix} -> {qemu.CapabilitiesError}";
+        var fix = qemu.Accelerator != "kvm"
+            ? "QEMU reports SEV only with KVM: fix dev.kvm and kvm.sev first"
+            : qemu.CapabilitiesError?.Contains("/dev/sev", StringComparison.Ordinal) == true
+                ? FixAdvice.SevDeviceRule
+                : "enable SEV in KVM (see kvm_amd.sev, dev.sev, kvm.sev) and check `dmesg | grep -i sev`";
+        return new CheckItem(name, CheckStatus.Missing, error, fix, All);
+    }
+
+    public static (CheckItem HashesTable, CheckItem SnpMetadata) Firmware(
+        IHostProbe probe, string? configured, FixAdvice fix)
+    {
+        var candidates = configured is not null ? [configured] : HostPaths.FirmwareCandidates;
+        var target = configured ?? HostPaths.FirmwareCandidates[0];
+        FirmwareInfo? info = null;
+        foreach (var path in candidates)
+        {
+            info = probe.InspectFirmware(path);
+            if (info is not null)
+            {
+                break;
+            }
+        }
+
+        SevMode[] snp = [SevMode.SevSnp];
+        if (info is null)
+        {
+            var evidence = configured is not null
+                ? $"firmware {configured} does not exist"
+                : "no OVMF found (looked at " + string.Join(", ", candidates) + ")";
+            return (new CheckItem("firmware.hashes-table", CheckStatus.Missing, evidence, fix.AmdSevFirmware(target), All),
+                new CheckItem("firmware.snp-metadata", CheckStatus.Missing, evidence, fix.AmdSevFirmware(target), snp));
+        }
+
+        var what = $"{info.Path} ({info.Length} bytes)";
+        if (info.Error is not null)
+        {
+            var bad = $"{what} is not a usable OVMF image: {info.Error}";
+            return (new CheckItem("firmware.hashes-table", CheckStatus.Missing, bad, fix.AmdSevFirmware(target), All),
+                new CheckItem("firmware.snp-metadata", CheckStatus.Missing, bad, fix.AmdSevFirmware(target), snp));
+        }
+
+        var hashes = info.SupportsKernelHashes
+            ? new CheckItem("firmware.hashes-table", CheckStatus.Ok, $"{what} carries the SEV hashes table (measured direct boot)", null, All)
+            : new CheckItem("firmware.hashes-table", CheckStatus.Missing,
+                $"{what} has no usable SEV hashes table (OVMF footer table {(info.HasFooterTable ? "present" : "absent")}): it cannot verify -kernel/-initrd/-append (kernel-hashes=on)",
+                fix.AmdSevFirmware(target), All);
+        var snpItem = info.HasSnpMetadata
+            ? new CheckItem("firmware.snp-metadata", CheckStatus.Ok, $"{what} carries SNP metadata", null, snp)
+            : new CheckItem("firmware.snp-metadata", CheckStatus.Missing, $"{what} has no SNP metadata: QEMU cannot launch it as an SEV-SNP guest",
+                fix.AmdSevFirmware(target), snp);
+        return (hashes, snpItem);
+    }
+}

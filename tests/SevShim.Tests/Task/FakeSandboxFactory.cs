@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+using SevShim.Sandbox;
+
+namespace SevShim.Tests.Tasks;
+
+/// <summary>Makes <see cref="FakeSandbox"/>es and remembers them.</summary>
+internal sealed class FakeSandboxFactory : ISandboxFactory
+{
+    public ConcurrentQueue<FakeSandbox> Created { get; } = new();
+
+    /// <summary>Applied to each new sandbox before it is returned.</summary>
+    public Action<FakeSandbox>? Configure { get; set; }
+
+    public FakeSandbox Last => Created.Last();
+
+    public Task<ISandbox> CreateAsync(SandboxRequest request, CancellationToken cancellationToken)
+    {
+        var sandbox = new FakeSandbox(request);
+        Configure?.Invoke(sandbox);
+        Created.Enqueue(sandbox);
+        return Task.FromResult<ISandbox>(sandbox);
+    }
+}
