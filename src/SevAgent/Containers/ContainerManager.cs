@@ -158,7 +158,8 @@ internal sealed class ContainerManager
         {
             lock (container.Sync)
             {
-                if (process.Pid == 0)
+                // Only our own entry, never the process that made this call fail with AlreadyExists.
+                if (process.Pid == 0 && container.Execs.TryGetValue(request.ExecId, out var entry) && ReferenceEquals(entry, process))
                 {
                     container.Execs.Remove(request.ExecId);
                 }
