@@ -37,6 +37,16 @@ public static partial class ConformanceScenarios
         var script = "cat; head -c " + BulkBytes.ToString(CultureInfo.InvariantCulture)
             + " /dev/urandom > /tmp/bulk; sha256sum /tmp/bulk >&2; cat /tmp/bulk";
         await using var ctr = c.StartCtr(c.RunArgs(runtime, id, ["--rm"], "sh", "-c", script), stdoutHashSkip: StdinText.Length);
+
+        // ctr 1.6 turns end of stdin into CloseIO, but drops it when the end comes before the
+        // task is registered (the closer's task lookup fails): type only once the task runs,
+        // as a user would.
+        var running = await CtrWait.UntilAsync(async () => await c.TaskStatusAsync(id) == "RUNNING", Long);
+        if (!running)
+        {
+            throw new InvalidOperationException($"task {id} never ran: {ctr.Stderr}");
+        }
+
         await ctr.WriteStdinAsync(StdinText, CancellationToken.None);
         ctr.CloseStdin();
         var run = await ctr.WaitAsync(Long);
