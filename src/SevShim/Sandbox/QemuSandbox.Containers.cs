@@ -156,10 +156,13 @@ internal sealed partial class QemuSandbox
         }
         catch (RpcException ex)
         {
-            if (!_vmGone.IsCancellationRequested)
+            if (await VmDiedAsync().ConfigureAwait(false))
             {
-                _log.Warning("waiting for {Container}/{Exec} failed ({Status}: {Detail}); reporting exit status 255", process.ContainerId, process.ExecId, ex.StatusCode, ex.Status.Detail);
+                // The supervisor logs QEMU's death with the console tail, then publishes the exit.
+                return;
             }
+
+            _log.Warning("waiting for {Container}/{Exec} failed ({Status}: {Detail}); reporting exit status 255", process.ContainerId, process.ExecId, ex.StatusCode, ex.Status.Detail);
         }
 
         if (!_vmGone.IsCancellationRequested)

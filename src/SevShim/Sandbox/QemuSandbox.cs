@@ -79,13 +79,6 @@ internal sealed partial class QemuSandbox : ISandbox
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         log = log.ForContext("sandbox", sandboxId);
-        if (config.Confidential != ConfidentialMode.None)
-        {
-            throw new ShimException(
-                ShimErrorKind.FailedPrecondition,
-                $"sevshim: confidential.mode = \"{config.Confidential}\" cannot be launched by this build yet (the SEV launch fragments are not wired into the QEMU sandbox); set confidential.mode = \"none\" in {config.SourcePath ?? "the configuration"} to run unencrypted");
-        }
-
         if (config.Rootfs != RootfsMode.Shared)
         {
             throw new ShimException(
@@ -102,13 +95,16 @@ internal sealed partial class QemuSandbox : ISandbox
 
         var layout = PodStateLayout.For(options.StateRoot, sandboxId);
         var image = GuestImage.Resolve(config);
-        var accel = AcceleratorSelector.SelectForHost(confidential: false);
+        var accel = AcceleratorSelector.SelectForHost(confidential: config.Confidential != ConfidentialMode.None);
         log.Information("pod VM accelerator: {Reason}", accel.Reason);
+        var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
+        var cmdline = confidential is null ? image.KernelCommandLine : string.Join(' ', confidential.KernelParameters.Prepend(image.KernelCommandLine));
+        QemuStateCleanup.RemovePodState(options.StateRoot, sandboxId, log);
         PrepareStateDirectory(layout);
         QemuProcess? qemu = null;
         try
         {
-            var spec = new QemuVmSpec(sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, image.KernelCommandLine, layout, null);
+            var spec = new QemuVmSpec(sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential);
             qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log).ConfigureAwait(false);
             var started = qemu;
             var agent = await AgentClient.ConnectAsync(
@@ -236,11 +232,19 @@ internal sealed partial class QemuSandbox : ISandbox
         }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or OperationCanceledException)
         {
-            if (!_vmGone.IsCancellationRequested)
+            if (Volatile.Read(ref _shuttingDown) == 0 && !await VmDiedAsync().ConfigureAwait(false))
             {
                 _log.Warning("the OOM event stream from the agent ended: {Message}", ex.Message);
             }
         }
+    }
+
+    // After an agent call failed: true when that was QEMU going away (the supervisor then reports
+    // it). The link breaks a moment before QEMU is reaped, hence the short grace.
+    private async Task<bool> VmDiedAsync()
+    {
+        await Task.WhenAny(_supervisor, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        return _supervisor.IsCompleted;
     }
 
     private void PublishExit(QemuGuestProcess process, uint status, DateTimeOffset at)
@@ -262,7 +266,7 @@ internal sealed partial class QemuSandbox : ISandbox
     {
         if (Directory.Exists(layout.Directory))
         {
-            // A folder left by a shim that died: reuse is safe only when nothing is mounted in it.
+            // Still there after the stale-state cleanup: something under it could not be unmounted.
             HostMounter.RemoveDirectory(layout.Directory);
         }
 
