@@ -126,7 +126,9 @@ public sealed class QmpClient : IAsyncDisposable
         _pending[id] = pending;
         try
         {
-            if (_closedReason is { } closed)
+            // Registered in _pending before reading _closedReason: either the read loop saw this
+            // entry and fails it, or this thread sees the reason (both sides use full fences).
+            if (Volatile.Read(ref _closedReason) is { } closed)
             {
                 throw new QmpConnectionClosedException($"the QMP connection is closed; cannot run '{command}'", closed);
             }
@@ -279,7 +281,7 @@ public sealed class QmpClient : IAsyncDisposable
         }
         finally
         {
-            _closedReason = reason;
+            Volatile.Write(ref _closedReason, reason);
             foreach (var (_, pending) in _pending)
             {
                 pending.Completion.TrySetException(reason);

@@ -1,2 +1,2 @@
-// Placeholder entry point; the composition root replaces it (issue "Shim host side").
-return 0;
+// containerd-shim-sevshim-v2: everything is wired in Hosting/ShimHost.cs (the composition root).
+return await SevShim.Hosting.ShimHost.RunAsync(args);

@@ -26,13 +26,14 @@ internal sealed record CpuFacts(
 
     public bool Snp => Bit(4);
 
-    public int? CBitPosition => Leaf is { } l ? (int)(l.Ebx & 0x3f) : null;
+    // EBX/ECX/EDX describe SEV only when the SEV bit is set; otherwise they are reported as unknown.
+    public int? CBitPosition => Leaf is { } l && Sev ? (int)(l.Ebx & 0x3f) : null;
 
-    public int? ReducedPhysBits => Leaf is { } l ? (int)((l.Ebx >> 6) & 0x3f) : null;
+    public int? ReducedPhysBits => Leaf is { } l && Sev ? (int)((l.Ebx >> 6) & 0x3f) : null;
 
-    public uint? EncryptedGuests => Leaf?.Ecx;
+    public uint? EncryptedGuests => Sev ? Leaf?.Ecx : null;
 
-    public uint? MinSevAsid => Leaf?.Edx;
+    public uint? MinSevAsid => Sev ? Leaf?.Edx : null;
 
     public static CpuFacts Read(IHostProbe probe)
     {
@@ -70,8 +71,8 @@ internal sealed record CpuFacts(
         }
 
         return $"CPUID 0x8000001F EAX=0x{l.Eax:x8} EBX=0x{l.Ebx:x8} ECX={l.Ecx} EDX={l.Edx}: "
-            + $"SME={B(Sme)} SEV={B(Sev)} SEV-ES={B(SevEs)} SNP={B(Snp)}, C-bit {CBitPosition}, "
-            + $"phys-addr reduction {ReducedPhysBits}, {l.Ecx} encrypted guests, min SEV ASID {l.Edx}";
+            + $"SME={B(Sme)} SEV={B(Sev)} SEV-ES={B(SevEs)} SNP={B(Snp)}, C-bit {l.Ebx & 0x3f}, "
+            + $"phys-addr reduction {(l.Ebx >> 6) & 0x3f}, {l.Ecx} encrypted guests, min SEV ASID {l.Edx}";
     }
 
     /// <summary>Which memory-encryption flags /proc/cpuinfo lists.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Sev.Check;
@@ -5,6 +6,15 @@ namespace Sev.Check;
 /// <summary>Renders a <see cref="HostReport"/> for people (one line per item) or as JSON.</summary>
 public static class HostReportWriter
 {
+    // Evidence quotes shell commands and paths: keep ', +, < and > readable (the output is a
+    // terminal or a file, never HTML).
+    private static readonly HostReportJsonContext ReadableJson = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+    });
+
     /// <summary>Status as printed and in JSON: ok, missing, unknown.</summary>
     public static string Name(this CheckStatus status) => status switch
     {
@@ -57,7 +67,7 @@ public static class HostReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine(JsonSerializer.Serialize(ToJson(report), HostReportJsonContext.Default.HostReportJson));
+        output.WriteLine(JsonSerializer.Serialize(ToJson(report), ReadableJson.HostReportJson));
     }
 
     internal static HostReportJson ToJson(HostReport report)

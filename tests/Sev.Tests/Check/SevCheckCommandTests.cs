@@ -61,6 +61,8 @@ public sealed class SevCheckCommandTests
         Assert.Equal(["kvm_amd.sev_snp"], modes[2].GetProperty("blockedBy").EnumerateArray().Select(b => b.GetString()));
         Assert.Equal(51, root.GetProperty("facts").GetProperty("cbitpos").GetInt32());
         Assert.Equal("9.1.0", root.GetProperty("facts").GetProperty("qemuVersion").GetString());
+        // Shell commands stay readable in the raw text (relaxed escaping).
+        Assert.Contains("run `update-grub`", output, StringComparison.Ordinal);
     }
 
     [Theory]

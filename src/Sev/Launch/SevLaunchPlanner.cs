@@ -1,0 +1,111 @@
+using System.Globalization;
+using Qemu;
+using Sev.Check;
+
+namespace Sev.Launch;
+
+/// <summary>
+/// Turns a <see cref="SevLaunchRequest"/> and the host check into QEMU arguments (SEV.md 2,
+/// ARCHITECTURE decision 8). Refuses with <see cref="SevUnavailableException"/> when the host
+/// cannot give the mode; it never falls back to a weaker one.
+/// </summary>
+public static class SevLaunchPlanner
+{
+    /// <summary>Every virtio device of an SEV guest: DMA through the bounce buffer, virtio 1.0 only (SEV.md 2.4).</summary>
+    public const string VirtioSuffix = "iommu_platform=on,disable-legacy=on";
+
+    /// <summary>Plans the launch after checking that <paramref name="report"/> allows the mode.</summary>
+    public static SevLaunchPlan Build(SevLaunchRequest request, HostReport report)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(report);
+        var readiness = report.Readiness(request.Mode);
+        if (!readiness.Ready)
+        {
+            throw new SevUnavailableException(request.Mode, readiness.Blockers
+                .Select(b => $"{b.Name}: {b.Evidence}" + (b.Fix is null ? string.Empty : $" (fix: {b.Fix})"))
+                .ToArray());
+        }
+
+        return Compose(request, report.Facts);
+    }
+
+    /// <summary>
+    /// The arguments from host facts alone, without the readiness check (tests and the QEMU
+    /// option-parser check use it; pods go through <see cref="Build"/>).
+    /// </summary>
+    internal static SevLaunchPlan Compose(SevLaunchRequest request, SevHostFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(facts);
+        if (request.Mode == SevMode.None)
+        {
+            return new SevLaunchPlan
+            {
+                Mode = SevMode.None, Policy = 0, MachineProperties = [], Arguments = [],
+                VirtioDeviceProperties = string.Empty, VirtioNetProperties = string.Empty,
+                KernelParameters = [], SwiotlbSlabs = 0,
+            };
+        }
+
+        ArgumentException.ThrowIfNullOrEmpty(request.FirmwarePath);
+        ArgumentException.ThrowIfNullOrEmpty(request.ObjectId);
+        var policy = request.Policy ?? SevPolicy.Default(request.Mode);
+        SevPolicy.Validate(request.Mode, policy);
+        var cbit = facts.CBitPosition
+            ?? throw new SevUnavailableException(request.Mode, ["the C-bit position is unknown (CPUID 0x8000001F and QEMU gave none)"]);
+        if (facts.Qemu is { } q && q.Version < QemuChecks.KernelHashesSince)
+        {
+            throw new SevUnavailableException(request.Mode, [$"QEMU {q.Version} has no sev-guest kernel-hashes (needs 6.2 or later)"]);
+        }
+
+        var snp = request.Mode == SevMode.SevSnp;
+        if (snp && facts.Qemu is { } v && v.Version < QemuChecks.SnpSince)
+        {
+            throw new SevUnavailableException(request.Mode,
+                [$"QEMU {v.Version} has no sev-snp-guest object: SEV-SNP needs QEMU 9.1 or later"]);
+        }
+
+        var slabs = SwiotlbSize.Slabs(request.GuestMemoryMiB, request.SwiotlbSlabs);
+        var sevObject = string.Join(',',
+            snp ? "sev-snp-guest" : "sev-guest",
+            "id=" + request.ObjectId,
+            "policy=" + SevPolicy.Hex(policy),
+            "cbitpos=" + cbit.ToString(CultureInfo.InvariantCulture),
+            "reduced-phys-bits=" + facts.ReducedPhysBits.ToString(CultureInfo.InvariantCulture),
+            "kernel-hashes=on");
+
+        // SEV/SEV-ES: the AmdSev OVMF, read-only pflash unit 0 (its varstore is part of the
+        // measured image). SNP: -bios, because pflash fails with guest_memfd (SEV.md 2.2).
+        string[] firmware = snp
+            ? ["-bios", request.FirmwarePath]
+            : ["-drive", $"if=pflash,format=raw,unit=0,file={EscapeOptionValue(request.FirmwarePath)},readonly=on"];
+
+        // SEV-ES and SNP (policy ES bit, or SNP): no SMM, split irqchip as Kata does, no reboot
+        // (the encrypted register state cannot be reset).
+        var encryptedState = snp || (policy & SevPolicy.SevEsBit) != 0;
+        var machine = new List<string> { "confidential-guest-support=" + request.ObjectId };
+        var args = new List<string>(firmware) { "-object", sevObject };
+        if (encryptedState)
+        {
+            machine.Add("smm=off");
+            machine.Add("kernel-irqchip=split");
+            args.Add("-no-reboot");
+        }
+
+        return new SevLaunchPlan
+        {
+            Mode = request.Mode,
+            Policy = policy,
+            MachineProperties = machine,
+            Arguments = args,
+            VirtioDeviceProperties = VirtioSuffix,
+            VirtioNetProperties = "romfile=",
+            KernelParameters = ["swiotlb=" + slabs.ToString(CultureInfo.InvariantCulture)],
+            SwiotlbSlabs = slabs,
+        };
+    }
+
+    /// <summary>QEMU option values double a literal comma (QemuOpts/keyval syntax).</summary>
+    internal static string EscapeOptionValue(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+}

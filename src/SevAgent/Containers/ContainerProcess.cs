@@ -1,0 +1,86 @@
+using Grpc.Core;
+using Microsoft.Win32.SafeHandles;
+using SevAgent.Native;
+
+namespace SevAgent.Containers;
+
+/// <summary>
+/// One process of a container (the init process or an exec): its pid, its stdio ends on the
+/// agent side and its exit. Owns the pumps, the stdin writer and the pty master.
+/// </summary>
+internal sealed class ContainerProcess
+{
+    private readonly TaskCompletionSource<ExitInfo> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private SafeFileHandle? _ptyMaster;
+
+    public ContainerProcess(string containerId, string execId, bool terminal)
+    {
+        ContainerId = containerId;
+        ExecId = execId;
+        Terminal = terminal;
+    }
+
+    public string ContainerId { get; }
+
+    /// <summary>Empty for the init process.</summary>
+    public string ExecId { get; }
+
+    public bool Terminal { get; }
+
+    /// <summary>The guest pid, 0 until crun reported it.</summary>
+    public int Pid { get; set; }
+
+    public OutputPump? Stdout { get; set; }
+
+    public OutputPump? Stderr { get; set; }
+
+    public StdinWriter? Stdin { get; set; }
+
+    /// <summary>"container c1" or "exec e1 of container c1", for messages.</summary>
+    public string Name => ExecId.Length == 0 ? $"container {ContainerId}" : $"exec {ExecId} of container {ContainerId}";
+
+    /// <summary>Completes when the process was reaped.</summary>
+    public Task<ExitInfo> Exited => _exit.Task;
+
+    public bool HasExited => _exit.Task.IsCompleted;
+
+    /// <summary>Records the exit (first call wins).</summary>
+    public void SetExited(ExitInfo info) => _exit.TrySetResult(info);
+
+    /// <summary>Takes ownership of the pty master: output pump, stdin writer (a duplicate) and resize.</summary>
+    public void AttachTerminal(SafeFileHandle master, bool stdin)
+    {
+        _ptyMaster = Fd.Duplicate(master);
+        Stdout = new OutputPump(master, "terminal of " + Name);
+        if (stdin)
+        {
+            Stdin = new StdinWriter(Fd.Duplicate(master), terminal: true, Name);
+        }
+    }
+
+    /// <summary>TIOCSWINSZ on the pty master.</summary>
+    public unsafe void Resize(uint width, uint height)
+    {
+        if (_ptyMaster is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{Name} has no terminal: create it with stdio.terminal"));
+        }
+
+        if (HasExited)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{Name} has exited"));
+        }
+
+        var size = new LibC.WinSize { Cols = (ushort)Math.Min(width, ushort.MaxValue), Rows = (ushort)Math.Min(height, ushort.MaxValue) };
+        if (LibC.ioctl(Fd.Raw(_ptyMaster), LibC.TIOCSWINSZ, &size) < 0)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"resizing the terminal of {Name} failed: {LibC.LastError()}"));
+        }
+    }
+
+    /// <summary>Releases the pty master kept for resizing (after exit).</summary>
+    public void ReleaseTerminal()
+    {
+        _ptyMaster?.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+namespace SevAgent.Hosting;
+
+/// <summary>Where the agent accepts the shim's connection.</summary>
+internal enum ListenKind
+{
+    /// <summary>virtio-serial "sevagent.0" if present, else vsock.</summary>
+    Auto,
+    Unix,
+    Vsock,
+    VirtioSerial,
+}

@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace SevAgent.Native;
+
+/// <summary>Small fd helpers: pipes and /dev/null, all O_CLOEXEC.</summary>
+internal static unsafe class Fd
+{
+    /// <summary>Creates a pipe; returns (read end, write end), both owned by the caller.</summary>
+    public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
+    {
+        var fds = stackalloc int[2];
+        if (LibC.pipe2(fds, LibC.O_CLOEXEC) < 0)
+        {
+            throw new IOException("pipe2 failed: " + LibC.LastError());
+        }
+
+        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
+    }
+
+    /// <summary>Opens /dev/null read-write.</summary>
+    public static SafeFileHandle DevNull()
+    {
+        var fd = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw new IOException("open /dev/null failed: " + LibC.LastError());
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Duplicates <paramref name="handle"/> (F_DUPFD_CLOEXEC); the copy is owned by the caller.</summary>
+    public static SafeFileHandle Duplicate(SafeFileHandle handle)
+    {
+        var fd = LibC.fcntl(Raw(handle), 1030 /* F_DUPFD_CLOEXEC */, 3);
+        if (fd < 0)
+        {
+            throw new IOException("fcntl(F_DUPFD_CLOEXEC) failed: " + LibC.LastError());
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>The raw fd of a handle (the handle keeps owning it).</summary>
+    public static int Raw(SafeHandle handle) => (int)handle.DangerousGetHandle();
+}

@@ -1,0 +1,203 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using SevAgent.Containers;
+using SevAgent.Guest;
+using SevAgent.Hosting;
+using SevAgent.Protocol.V1;
+using SevAgent.Stats;
+
+namespace SevAgent.Services;
+
+/// <summary>The gRPC surface (proto/sevagent/v1/agent.proto); each call delegates to the container manager.</summary>
+internal sealed class AgentService : Agent.AgentBase
+{
+    private readonly ContainerManager _containers;
+    private readonly OomMonitor _oom;
+    private readonly CgroupLayout _cgroups;
+    private readonly ShutdownCoordinator _shutdown;
+
+    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown)
+    {
+        _containers = containers;
+        _oom = oom;
+        _cgroups = cgroups;
+        _shutdown = shutdown;
+    }
+
+    public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
+        Task.FromResult(new HealthResponse { Status = HealthResponse.Types.ServingStatus.Serving, AgentVersion = AgentVersion.Value });
+
+    public override Task<GuestInfo> GetGuestInfo(GetGuestInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(GuestInfoReader.Read(AgentVersion.Value, _cgroups));
+
+    public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context) =>
+        new() { Pid = await _containers.CreateAsync(request, context.CancellationToken) };
+
+    public override async Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context) =>
+        new() { Pid = await _containers.StartAsync(request.ContainerId, context.CancellationToken) };
+
+    public override async Task<ExecProcessResponse> ExecProcess(ExecProcessRequest request, ServerCallContext context) =>
+        new() { Pid = await _containers.ExecAsync(request, context.CancellationToken) };
+
+    public override async Task<SignalProcessResponse> SignalProcess(SignalProcessRequest request, ServerCallContext context)
+    {
+        await _containers.SignalAsync(request, context.CancellationToken);
+        return new SignalProcessResponse();
+    }
+
+    public override async Task<WaitProcessResponse> WaitProcess(WaitProcessRequest request, ServerCallContext context)
+    {
+        var (exit, pid) = await _containers.WaitAsync(request.ContainerId, request.ExecId, context.CancellationToken);
+        return new WaitProcessResponse { ExitStatus = (uint)exit.ExitStatus, ExitedAt = Timestamp.FromDateTimeOffset(exit.ExitedAt), Pid = pid };
+    }
+
+    public override async Task<DeleteContainerResponse> DeleteContainer(DeleteContainerRequest request, ServerCallContext context)
+    {
+        await _containers.DeleteAsync(request.ContainerId, request.Force, context.CancellationToken);
+        return new DeleteContainerResponse();
+    }
+
+    public override Task<DeleteProcessResponse> DeleteProcess(DeleteProcessRequest request, ServerCallContext context)
+    {
+        _containers.DeleteProcess(request.ContainerId, request.ExecId);
+        return Task.FromResult(new DeleteProcessResponse());
+    }
+
+    public override async Task<PauseContainerResponse> PauseContainer(PauseContainerRequest request, ServerCallContext context)
+    {
+        await _containers.PauseResumeAsync(request.ContainerId, pause: true, context.CancellationToken);
+        return new PauseContainerResponse();
+    }
+
+    public override async Task<ResumeContainerResponse> ResumeContainer(ResumeContainerRequest request, ServerCallContext context)
+    {
+        await _containers.PauseResumeAsync(request.ContainerId, pause: false, context.CancellationToken);
+        return new ResumeContainerResponse();
+    }
+
+    public override async Task<UpdateContainerResponse> UpdateContainer(UpdateContainerRequest request, ServerCallContext context)
+    {
+        await _containers.UpdateAsync(request.ContainerId, request.ResourcesJson, context.CancellationToken);
+        return new UpdateContainerResponse();
+    }
+
+    public override Task<ContainerStats> StatsContainer(StatsContainerRequest request, ServerCallContext context) =>
+        Task.FromResult(_containers.Stats(request.ContainerId));
+
+    public override async Task<ListProcessesResponse> ListProcesses(ListProcessesRequest request, ServerCallContext context)
+    {
+        var response = new ListProcessesResponse();
+        response.Pids.AddRange(await _containers.ListProcessesAsync(request.ContainerId, context.CancellationToken));
+        return response;
+    }
+
+    public override async Task<CloseStdinResponse> CloseStdin(CloseStdinRequest request, ServerCallContext context)
+    {
+        var process = _containers.GetProcess(request.ContainerId, request.ExecId);
+        var stdin = process.Stdin ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"{process.Name} was created without stdin (stdio.stdin=false)"));
+        await stdin.CloseAsync(context.CancellationToken);
+        return new CloseStdinResponse();
+    }
+
+    public override Task<ResizeTtyResponse> ResizeTty(ResizeTtyRequest request, ServerCallContext context)
+    {
+        _containers.GetProcess(request.ContainerId, request.ExecId).Resize(request.Width, request.Height);
+        return Task.FromResult(new ResizeTtyResponse());
+    }
+
+    public override Task ReadStdout(ReadStreamRequest request, IServerStreamWriter<OutputChunk> responseStream, ServerCallContext context)
+    {
+        var process = _containers.GetProcess(request.ContainerId, request.ExecId);
+        var pump = process.Stdout ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"{process.Name} was created without stdout (stdio.stdout=false)"));
+        return pump.CopyToAsync(responseStream, context.CancellationToken);
+    }
+
+    public override Task ReadStderr(ReadStreamRequest request, IServerStreamWriter<OutputChunk> responseStream, ServerCallContext context)
+    {
+        var process = _containers.GetProcess(request.ContainerId, request.ExecId);
+        if (process.Terminal)
+        {
+            return Task.CompletedTask;
+        }
+
+        var pump = process.Stderr ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"{process.Name} was created without stderr (stdio.stderr=false)"));
+        return pump.CopyToAsync(responseStream, context.CancellationToken);
+    }
+
+    public override async Task<WriteStdinResponse> WriteStdin(IAsyncStreamReader<StdinChunk> requestStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct))
+        {
+            return new WriteStdinResponse();
+        }
+
+        var first = requestStream.Current;
+        if (first.ContainerId.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first WriteStdin message must name container_id (and exec_id)"));
+        }
+
+        var process = _containers.GetProcess(first.ContainerId, first.ExecId);
+        var stdin = process.Stdin ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"{process.Name} was created without stdin (stdio.stdin=false)"));
+        using var claim = stdin.Claim(process.Name);
+        ulong written = 0;
+        var chunk = first;
+        while (true)
+        {
+            if (chunk.Data.Length > 0)
+            {
+                if (!await stdin.WriteAsync(chunk.Data.ToByteArray(), ct))
+                {
+                    break;
+                }
+
+                written += (ulong)chunk.Data.Length;
+            }
+
+            if (!await requestStream.MoveNext(ct))
+            {
+                break;
+            }
+
+            chunk = requestStream.Current;
+        }
+
+        if (!stdin.Closed)
+        {
+            await stdin.FlushAsync(ct);
+        }
+
+        return new WriteStdinResponse { BytesWritten = written };
+    }
+
+    public override async Task StreamOomEvents(StreamOomEventsRequest request, IServerStreamWriter<OomEvent> responseStream, ServerCallContext context)
+    {
+        var events = _oom.Subscribe(out var subscription);
+        using (subscription)
+        {
+            try
+            {
+                await foreach (var oom in events.ReadAllAsync(context.CancellationToken))
+                {
+                    await responseStream.WriteAsync(oom, context.CancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                // The shim closed the stream.
+            }
+        }
+    }
+
+    public override async Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
+    {
+        await _containers.DeleteAllAsync(context.CancellationToken);
+        _shutdown.Schedule();
+        return new ShutdownResponse();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using SevAgent.Native;
+
+namespace SevAgent.Transport;
+
+/// <summary>
+/// Copies bytes both ways between an outer fd (virtio-serial port or vsock connection) and an
+/// inner fd (a connection to Kestrel's internal socket) with poll(2) on the calling thread.
+/// Both fds must be O_NONBLOCK. Returns which side ended; data still buffered for the inner side
+/// is dropped when the outer side hangs up (it belongs to the old host connection), while data
+/// buffered for the outer side is flushed when the inner side ends (e.g. Kestrel's GOAWAY).
+/// </summary>
+internal static unsafe class FdBridge
+{
+    private const int BufferSize = 64 * 1024;
+
+    /// <summary>Which side ended the bridge.</summary>
+    public enum End
+    {
+        OuterClosed,
+        InnerClosed,
+    }
+
+    public static End Run(int outer, int inner)
+    {
+        var toInner = new byte[BufferSize];
+        var toOuter = new byte[BufferSize];
+        int toInnerStart = 0, toInnerEnd = 0, toOuterStart = 0, toOuterEnd = 0;
+        var innerOpen = true;
+        var fds = stackalloc LibC.PollFd[2];
+        fixed (byte* inBuf = toInner, outBuf = toOuter)
+        {
+            while (true)
+            {
+                if (!innerOpen && toOuterStart == toOuterEnd)
+                {
+                    return End.InnerClosed;
+                }
+
+                fds[0] = new LibC.PollFd
+                {
+                    Fd = outer,
+                    Events = (short)((toInnerStart == toInnerEnd && innerOpen ? LibC.POLLIN : 0) | (toOuterStart < toOuterEnd ? LibC.POLLOUT : 0)),
+                };
+                fds[1] = new LibC.PollFd
+                {
+                    Fd = innerOpen ? inner : -1,
+                    Events = (short)((toOuterStart == toOuterEnd ? LibC.POLLIN : 0) | (toInnerStart < toInnerEnd ? LibC.POLLOUT : 0)),
+                };
+                if (LibC.poll(fds, 2, -1) < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == LibC.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw new IOException("poll failed: " + LibC.LastError());
+                }
+
+                var outerEvents = fds[0].Revents;
+                var innerEvents = fds[1].Revents;
+
+                // virtio-serial reports POLLHUP while the host end is not connected.
+                if ((outerEvents & (LibC.POLLHUP | LibC.POLLERR | LibC.POLLNVAL)) != 0 && (outerEvents & LibC.POLLIN) == 0)
+                {
+                    return End.OuterClosed;
+                }
+
+                if ((outerEvents & LibC.POLLIN) != 0 && toInnerStart == toInnerEnd)
+                {
+                    var n = LibC.read(outer, inBuf, BufferSize);
+                    if (n == 0)
+                    {
+                        return End.OuterClosed;
+                    }
+
+                    if (n > 0)
+                    {
+                        toInnerStart = 0;
+                        toInnerEnd = (int)n;
+                    }
+                    else if (!Retry())
+                    {
+                        return End.OuterClosed;
+                    }
+                }
+
+                if ((outerEvents & LibC.POLLOUT) != 0 && toOuterStart < toOuterEnd)
+                {
+                    var n = LibC.write(outer, outBuf + toOuterStart, (nuint)(toOuterEnd - toOuterStart));
+                    if (n > 0)
+                    {
+                        toOuterStart += (int)n;
+                    }
+                    else if (n < 0 && !Retry())
+                    {
+                        return End.OuterClosed;
+                    }
+                }
+
+                if (!innerOpen)
+                {
+                    continue;
+                }
+
+                if ((innerEvents & (LibC.POLLIN | LibC.POLLHUP | LibC.POLLERR)) != 0 && toOuterStart == toOuterEnd)
+                {
+                    var n = LibC.read(inner, outBuf, BufferSize);
+                    if (n > 0)
+                    {
+                        toOuterStart = 0;
+                        toOuterEnd = (int)n;
+                    }
+                    else if (n == 0 || !Retry())
+                    {
+                        innerOpen = false;
+                    }
+                }
+
+                if (innerOpen && (innerEvents & LibC.POLLOUT) != 0 && toInnerStart < toInnerEnd)
+                {
+                    var n = LibC.write(inner, inBuf + toInnerStart, (nuint)(toInnerEnd - toInnerStart));
+                    if (n > 0)
+                    {
+                        toInnerStart += (int)n;
+                    }
+                    else if (n < 0 && !Retry())
+                    {
+                        innerOpen = false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Sets O_NONBLOCK on <paramref name="fd"/>.</summary>
+    public static void SetNonBlocking(int fd)
+    {
+        var flags = LibC.fcntl(fd, LibC.F_GETFL, 0);
+        if (flags < 0 || LibC.fcntl(fd, LibC.F_SETFL, flags | LibC.O_NONBLOCK) < 0)
+        {
+            throw new IOException("fcntl(O_NONBLOCK) failed: " + LibC.LastError());
+        }
+    }
+
+    private static bool Retry()
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is LibC.EAGAIN or LibC.EINTR;
+    }
+}

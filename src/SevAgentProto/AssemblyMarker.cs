@@ -1,6 +1,0 @@
-namespace SevAgentProto;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,148 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Serilog;
+using SevAgentProto;
+using SevShim.Errors;
+using Proto = SevAgent.Protocol.V1;
+
+namespace SevShim.Agent;
+
+/// <summary>
+/// The shim's link to the pod's agent: one gRPC channel (one HTTP/2 connection) over QEMU's
+/// chardev unix socket of the virtio-serial port. <see cref="ConnectAsync"/> retries until the
+/// agent answers Health: before the guest's agent opens its port, QEMU accepts the connection but
+/// drops what the host sends (ARCHITECTURE "Facts measured"), so a silent attempt is abandoned
+/// and a fresh connection made. Every call goes through <see cref="CallAsync{T}"/>, which turns
+/// gRPC failures into <see cref="ShimException"/>s.
+/// Ownership: owns the channel; thread-safe (gRPC clients are).
+/// </summary>
+internal sealed class AgentClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    private AgentClient(GrpcChannel channel)
+    {
+        _channel = channel;
+        Raw = new Proto.Agent.AgentClient(channel);
+    }
+
+    /// <summary>The generated client, for streaming calls (callers map errors with <see cref="AgentErrors"/>).</summary>
+    public Proto.Agent.AgentClient Raw { get; }
+
+    /// <summary>
+    /// Connects over <paramref name="socketPath"/>, retrying until the agent answers or
+    /// <paramref name="bootTimeout"/> passes. <paramref name="vmExited"/> completing (QEMU died)
+    /// ends the wait at once. On failure the error quotes <paramref name="describeFailure"/>
+    /// (the guest console's tail).
+    /// </summary>
+    public static async Task<AgentClient> ConnectAsync(
+        string socketPath,
+        TimeSpan bootTimeout,
+        TimeSpan attemptLimit,
+        Task vmExited,
+        Func<string> describeFailure,
+        ILogger log,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vmExited);
+        ArgumentNullException.ThrowIfNull(describeFailure);
+        ArgumentNullException.ThrowIfNull(log);
+        using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        boot.CancelAfter(bootTimeout);
+        var started = DateTimeOffset.UtcNow;
+        // Short first attempts find an agent that is already up quickly; later ones grow so that a
+        // slow (TCG, loaded host) first answer is not cut off again and again.
+        var attempt = TimeSpan.FromSeconds(2);
+        string lastError = "no attempt made";
+        while (true)
+        {
+            if (vmExited.IsCompleted)
+            {
+                throw new ShimException(ShimErrorKind.Unavailable, $"sevshim: the pod VM stopped before its agent answered; guest console:\n{describeFailure()}");
+            }
+
+            if (boot.IsCancellationRequested)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ShimException(
+                    ShimErrorKind.DeadlineExceeded,
+                    $"sevshim: the agent in the pod VM did not answer within {bootTimeout.TotalSeconds:0} s (timeouts.boot_seconds; last error: {lastError}); guest console:\n{describeFailure()}");
+            }
+
+            var channel = File.Exists(socketPath) ? AgentChannel.ForUnixSocket(socketPath) : null;
+            if (channel is not null)
+            {
+                try
+                {
+                    using var one = CancellationTokenSource.CreateLinkedTokenSource(boot.Token);
+                    one.CancelAfter(attempt);
+                    var client = new Proto.Agent.AgentClient(channel);
+                    var health = await client.HealthAsync(new Proto.HealthRequest(), cancellationToken: one.Token).ConfigureAwait(false);
+                    if (health.Status == Proto.HealthResponse.Types.ServingStatus.Serving)
+                    {
+                        log.Information(
+                            "agent {Version} answered after {Seconds:0.0} s",
+                            health.AgentVersion,
+                            (DateTimeOffset.UtcNow - started).TotalSeconds);
+                        return new AgentClient(channel);
+                    }
+
+                    lastError = "agent not serving yet";
+                }
+                catch (RpcException ex)
+                {
+                    lastError = $"{ex.StatusCode}: {ex.Status.Detail}";
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    lastError = $"no answer within {attempt.TotalSeconds:0} s";
+                }
+
+                channel.Dispose();
+                attempt = TimeSpan.FromTicks(Math.Min(attempt.Ticks * 2, attemptLimit.Ticks));
+            }
+            else
+            {
+                lastError = $"{socketPath} does not exist yet";
+            }
+
+            // Pace only the cheap failures (socket missing, refused); a timed-out attempt already waited.
+            await Task.WhenAny(vmExited, Task.Delay(TimeSpan.FromMilliseconds(250), boot.Token)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs a unary call and maps its failure; <paramref name="operation"/> names it in errors.</summary>
+    public static async Task<T> CallAsync<T>(string operation, Func<AsyncUnaryCall<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return await call().ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw AgentErrors.From(ex, operation);
+        }
+    }
+
+    /// <summary>Asks the agent about the guest (kernel, SEV status) and logs it.</summary>
+    public async Task<Proto.GuestInfo> LogGuestInfoAsync(ILogger log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var info = await CallAsync("reading guest info", () => Raw.GetGuestInfoAsync(new Proto.GetGuestInfoRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var sev = info.Sev is null || info.Sev.State != Proto.SevStatus.Types.State.Known
+            ? $"unknown ({info.Sev?.Reason})"
+            : info.Sev.Snp ? "SEV-SNP active" : info.Sev.SevEs ? "SEV-ES active" : info.Sev.Sev ? "SEV active" : "not active";
+        log.Information(
+            "guest: kernel {Kernel}, {Cpus} CPUs, {MemoryMib} MiB, memory encryption {Sev}, agent {Agent}",
+            info.KernelRelease,
+            info.Cpus,
+            info.MemoryTotalBytes / (1024 * 1024),
+            sev,
+            info.AgentVersion);
+        return info;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,83 @@
+using System.Reflection;
+using SevShim.Config;
+
+namespace SevShim.Hosting;
+
+/// <summary>
+/// The admin verbs of ARCHITECTURE decision 12 on the shim binary: <c>version</c>, <c>config</c>,
+/// <c>check</c> and <c>measure</c>. Each returns the process exit code.
+/// </summary>
+internal static class AdminCommands
+{
+    /// <summary>The binary name containerd resolves for io.containerd.sevshim.v2.</summary>
+    public const string BinaryName = "containerd-shim-sevshim-v2";
+
+    /// <summary>Version lines in the layout the Go shims print for -v.</summary>
+    public static int Version(TextWriter stdout)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        var (version, revision) = VersionInfo();
+        stdout.WriteLine($"{BinaryName}:");
+        stdout.WriteLine($"  Version:  {version}");
+        stdout.WriteLine($"  Revision: {revision}");
+        stdout.WriteLine($"  .NET version: {Environment.Version}");
+        return 0;
+    }
+
+    /// <summary>The build's version and source revision (SDK-stamped "version+commit").</summary>
+    public static (string Version, string Revision) VersionInfo()
+    {
+        var informational = typeof(AdminCommands).Assembly
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = informational.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? (informational, "unknown") : (informational[..plus], informational[(plus + 1)..]);
+    }
+
+    /// <summary><c>config [file]</c>: the effective configuration as TOML, or the errors (exit 1).</summary>
+    public static int Config(IReadOnlyList<string> rest, ShimEnvironment env, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(rest);
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (rest.Count > 1)
+        {
+            stderr.WriteLine($"usage: {BinaryName} config [file]   (default: ${ConfigLocator.EnvironmentVariable}, else {ConfigLocator.DefaultPath})");
+            return 2;
+        }
+
+        try
+        {
+            var source = rest.Count == 1
+                ? new ConfigSource(Path.GetFullPath(rest[0]), "command line", true)
+                : ConfigLocator.Resolve(null, env.Get);
+            stdout.Write(ConfigTomlWriter.Write(ConfigLocator.Load(source), source));
+            return 0;
+        }
+        catch (ConfigException e)
+        {
+            stderr.WriteLine(e.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// HOOK(check): host readiness for SEV, with the fix for each gap. The sevcheck helper is
+    /// writing it as a library call; wire it here (one line) once it is on main.
+    /// </summary>
+    public static int Check(IReadOnlyList<string> rest, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(rest);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        stderr.WriteLine($"{BinaryName} check: not yet available in this build");
+        return 1;
+    }
+
+    /// <summary><c>measure ...</c>: the expected launch digest (Sev.Measurement's verb).</summary>
+    public static int Measure(IReadOnlyList<string> rest, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(rest);
+        return Sev.Measurement.MeasureCommand.Run([.. rest], stdout, stderr);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using SevShim.Hosting.Native;
+
+namespace SevShim.Hosting;
+
+/// <summary>
+/// A listening unix socket made with plain syscalls. Not a .NET <see cref="System.Net.Sockets.Socket"/>
+/// on purpose: a Socket that bound a unix path unlinks it when disposed, but <c>start</c> must close
+/// its copy while the daemon keeps serving the path. Owns the fd (close-on-exec; the spawner dup2s
+/// it to fd 3 for the daemon).
+/// </summary>
+internal sealed class ListeningSocket : IDisposable
+{
+    private int _fd;
+
+    private ListeningSocket(int fd) => _fd = fd;
+
+    /// <summary>The descriptor (valid until Dispose).</summary>
+    public int Fd => _fd;
+
+    /// <summary>
+    /// socket, bind, chmod 0600, listen; null when the path is already bound (EADDRINUSE), so the
+    /// caller can probe for a live shim. chmod precedes listen so nobody connects while the socket
+    /// still has the umask's mode.
+    /// </summary>
+    public static unsafe ListeningSocket? TryBind(string path)
+    {
+        var pathBytes = Encoding.UTF8.GetBytes(path);
+        if (pathBytes.Length >= LibC.SunPathSize)
+        {
+            throw new IOException($"socket path {path} is too long for a unix socket");
+        }
+
+        var fd = LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot create a unix socket: {LibC.LastError()}");
+        }
+
+        var owned = new ListeningSocket(fd);
+        try
+        {
+            var address = stackalloc byte[2 + LibC.SunPathSize];
+            new Span<byte>(address, 2 + LibC.SunPathSize).Clear();
+            *(ushort*)address = LibC.AF_UNIX;
+            pathBytes.CopyTo(new Span<byte>(address + 2, LibC.SunPathSize));
+            if (LibC.bind(fd, address, (uint)(2 + pathBytes.Length + 1)) != 0)
+            {
+                if (Marshal.GetLastPInvokeError() == LibC.EADDRINUSE)
+                {
+                    owned.Dispose();
+                    return null;
+                }
+
+                throw new IOException($"cannot bind {path}: {LibC.LastError()}");
+            }
+
+            if (LibC.chmod(path, 0x180 /* 0600 */) != 0)
+            {
+                throw new IOException($"cannot chmod 0600 {path}: {LibC.LastError()}");
+            }
+
+            if (LibC.listen(fd, 4096) != 0)
+            {
+                throw new IOException($"cannot listen on {path}: {LibC.LastError()}");
+            }
+
+            return owned;
+        }
+        catch
+        {
+            owned.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            _ = LibC.close(fd);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting;
+using SevShim.Hosting.Native;
+
+namespace SevShim.Logging;
+
+/// <summary>
+/// A Serilog sink that writes each event with one write(2) to a file descriptor it owns. Used for
+/// the bundle's log FIFO (opened O_NONBLOCK: when containerd is down or slow and the pipe is full,
+/// the line is dropped rather than stalling a task RPC; containerd reopens the same FIFO after a
+/// restart, so this fd keeps working) and for stderr with -debug. Thread safe: Serilog may emit
+/// from several threads, and the lock keeps lines whole.
+/// </summary>
+internal sealed class FdLogSink : ILogEventSink, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly ITextFormatter _formatter;
+    private readonly bool _ownsFd;
+    private int _fd;
+
+    public FdLogSink(int fd, bool ownsFd, ITextFormatter formatter)
+    {
+        _fd = fd;
+        _ownsFd = ownsFd;
+        _formatter = formatter;
+    }
+
+    /// <summary>Lines dropped because the pipe was full or had no reader.</summary>
+    public long Dropped { get; private set; }
+
+    public unsafe void Emit(LogEvent logEvent)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        using var text = new StringWriter();
+        _formatter.Format(logEvent, text);
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        lock (_gate)
+        {
+            if (_fd < 0)
+            {
+                return;
+            }
+
+            fixed (byte* p = bytes)
+            {
+                var written = 0L;
+                while (written < bytes.Length)
+                {
+                    var n = LibC.write(_fd, p + written, (nint)(bytes.Length - written));
+                    if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == LibC.EINTR)
+                    {
+                        continue;
+                    }
+
+                    if (n <= 0)
+                    {
+                        Dropped++;
+                        return;
+                    }
+
+                    written += n;
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_ownsFd && _fd >= 0)
+            {
+                _ = LibC.close(_fd);
+            }
+
+            _fd = -1;
+        }
+    }
+}

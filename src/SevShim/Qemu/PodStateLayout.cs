@@ -1,0 +1,32 @@
+namespace SevShim.Qemu;
+
+/// <summary>
+/// Where one pod keeps its host-side state: <c>&lt;root&gt;/&lt;sandbox-id&gt;</c> (root
+/// <c>/run/sevshim</c> in production, a temp folder in tests). The folder is 0700 and owned by
+/// the shim; everything in it goes when the pod shuts down.
+/// </summary>
+internal sealed record PodStateLayout(string Directory)
+{
+    /// <summary>The production state root.</summary>
+    public const string DefaultRoot = "/run/sevshim";
+
+    /// <summary>QEMU's QMP socket (QEMU listens, the shim connects).</summary>
+    public string QmpSocket => Path.Combine(Directory, "qmp.sock");
+
+    /// <summary>The host end of the agent's virtio-serial port (QEMU listens, the shim connects).</summary>
+    public string AgentSocket => Path.Combine(Directory, "agent.sock");
+
+    /// <summary>The guest's serial console, written by QEMU.</summary>
+    public string ConsoleLog => Path.Combine(Directory, "console.log");
+
+    /// <summary>The root of the pod's virtio-9p share (containers' rootfs and bind mounts below it).</summary>
+    public string ShareDirectory => Path.Combine(Directory, "share");
+
+    /// <summary>The layout of <paramref name="sandboxId"/> under <paramref name="root"/>.</summary>
+    public static PodStateLayout For(string root, string sandboxId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        SandboxIds.Validate(sandboxId);
+        return new PodStateLayout(Path.Combine(Path.GetFullPath(root), sandboxId));
+    }
+}

@@ -1,0 +1,18 @@
+namespace SevShim.Qemu;
+
+/// <summary>
+/// Everything the QEMU command line of one pod VM is made from: the configuration's VM shape
+/// and guest image, the pod's state paths and, for a confidential pod, the SEV fragments.
+/// <paramref name="KernelCommandLine"/> is complete (guest image manifest plus confidential
+/// parameters are joined by the caller).
+/// </summary>
+internal sealed record QemuVmSpec(
+    string SandboxId,
+    QemuAccelerator Accelerator,
+    int Vcpus,
+    int MemoryMib,
+    string KernelPath,
+    string InitrdPath,
+    string KernelCommandLine,
+    PodStateLayout State,
+    ConfidentialLaunch? Confidential);

@@ -1,0 +1,114 @@
+using System.Runtime.Versioning;
+using Serilog;
+using SevShim.Errors;
+
+namespace SevShim.Rootfs;
+
+/// <summary>
+/// Applies a <see cref="ContainerMountPlan"/> on the host and takes it down again. Every mount
+/// gets nosuid,nodev on the host side: what the guest writes into the share through 9p (setuid
+/// files, device nodes) stays inert for the host, while the guest's own mount flags decide what
+/// runs inside the container. Removal unmounts in reverse order and deletes the container's
+/// folder only after /proc/self/mountinfo shows nothing mounted below it, because deleting a
+/// folder with a live bind mount under it would delete the host files behind that mount.
+/// Ownership: the caller keeps the returned <see cref="AppliedMounts"/> and passes it to
+/// <see cref="Remove"/>; not thread-safe per container (the task service serialises a container's
+/// lifecycle calls).
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal static class HostMounter
+{
+    private const ulong RemountBits = MountNative.MS_REMOUNT | MountNative.MS_BIND | MountNative.MS_NOSUID | MountNative.MS_NODEV;
+
+    /// <summary>Mounts everything in <paramref name="plan"/>; on failure undoes what was done and throws.</summary>
+    public static AppliedMounts Apply(ContainerMountPlan plan, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Directory.CreateDirectory(plan.ContainerDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var applied = new AppliedMounts(plan.ContainerDirectory);
+        try
+        {
+            foreach (var m in plan.Mounts)
+            {
+                MakeMountPoint(m);
+                if (m.FsType is null)
+                {
+                    MountNative.Mount(m.Source, m.Target, null, m.Flags, null);
+                    applied.Targets.Add(m.Target);
+                    MountNative.Mount(string.Empty, m.Target, null, RemountBits | (m.ReadOnly ? MountNative.MS_RDONLY : 0), null);
+                }
+                else
+                {
+                    MountNative.Mount(m.Source, m.Target, m.FsType, m.Flags, m.Data);
+                    applied.Targets.Add(m.Target);
+                }
+            }
+
+            return applied;
+        }
+        catch (IOException ex)
+        {
+            Remove(applied, log);
+            throw new ShimException(ShimErrorKind.Internal, $"sevshim: preparing the container's files in the pod share failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Unmounts in reverse order and removes the container's folder; throws if something stays mounted.</summary>
+    public static void Remove(AppliedMounts applied, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(log);
+        for (var i = applied.Targets.Count - 1; i >= 0; i--)
+        {
+            var target = applied.Targets[i];
+            var errno = MountNative.Unmount(target, 0);
+            if (errno == MountNative.EBUSY)
+            {
+                // Submounts of an rbind, or a file still open: detach now, the kernel frees it when idle.
+                errno = MountNative.Unmount(target, MountNative.MNT_DETACH);
+            }
+
+            if (errno != 0 && errno != MountNative.EINVAL)
+            {
+                log.Warning("unmounting {Target} failed with errno {Errno}", target, errno);
+            }
+        }
+
+        applied.Targets.Clear();
+        RemoveDirectory(applied.ContainerDirectory);
+    }
+
+    /// <summary>Deletes <paramref name="directory"/> if nothing is mounted at or below it; else throws.</summary>
+    public static void RemoveDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var left = MountTable.MountPointsUnder(directory);
+        if (left.Count > 0)
+        {
+            throw new ShimException(
+                ShimErrorKind.Internal,
+                $"sevshim: {directory} was not removed because {string.Join(", ", left)} is still mounted (unmount it by hand, then delete the folder)");
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static void MakeMountPoint(HostMount m)
+    {
+        if (m.TargetIsFile)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(m.Target)!);
+            using (File.Open(m.Target, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+        }
+        else
+        {
+            Directory.CreateDirectory(m.Target);
+        }
+    }
+}

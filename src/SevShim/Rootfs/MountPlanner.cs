@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SevShim.Errors;
+using SevShim.Qemu;
+using SevShim.Sandbox;
+
+namespace SevShim.Rootfs;
+
+/// <summary>
+/// Plans a container's host mounts under the pod's 9p share (rootfs mode "shared", ARCHITECTURE
+/// decision 7) and rewrites its OCI spec for the guest (decision 6: no host path reaches it):
+/// <list type="bullet">
+/// <item>containerd's rootfs mounts (CreateTaskRequest.rootfs: an overlay from the snapshotter,
+/// or a bind) go to <c>share/&lt;id&gt;/rootfs</c>; with none, the bundle's root.path is bound there;</item>
+/// <item>every OCI bind mount with a host source (ctr --mount, CRI volumes, /etc/hosts) is bound
+/// to <c>share/&lt;id&gt;/mounts/&lt;n&gt;</c>, read-only when its options say "ro";</item>
+/// <item>the spec's root.path becomes <c>&lt;id&gt;/rootfs</c> and each bind source its
+/// share-relative path.</item>
+/// </list>
+/// Pure: it touches nothing but <paramref name="isDirectory"/>, so it is unit-tested as is.
+/// </summary>
+internal static class MountPlanner
+{
+    /// <summary>The share-relative folder of a container's rootfs.</summary>
+    public static string RootfsSharedPath(string containerId) => containerId + "/rootfs";
+
+    /// <summary>Makes the plan; bad input is an InvalidArgument naming the mount and the fix.</summary>
+    public static ContainerMountPlan Plan(
+        ContainerCreateRequest request,
+        string shareDirectory,
+        Func<string, bool> isDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(isDirectory);
+        SandboxIds.Validate(request.ContainerId);
+        var share = Path.TrimEndingDirectorySeparator(Path.GetFullPath(shareDirectory));
+        var containerDir = Path.Combine(share, request.ContainerId);
+        var rootfsTarget = Path.Combine(containerDir, "rootfs");
+        JsonObject spec;
+        try
+        {
+            spec = JsonNode.Parse(request.OciSpecJson) as JsonObject
+                ?? throw Invalid($"the OCI spec of {request.ContainerId} is not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid($"the OCI spec (config.json) of {request.ContainerId} is not valid JSON: {ex.Message}");
+        }
+
+        var mounts = new List<HostMount>();
+        var root = spec["root"] as JsonObject;
+        var rootReadOnly = root?["readonly"]?.GetValueKind() == JsonValueKind.True;
+        if (request.Rootfs.Count == 0)
+        {
+            var rootPath = root?["path"]?.GetValueKind() == JsonValueKind.String ? root["path"]!.GetValue<string>() : string.Empty;
+            if (rootPath.Length == 0)
+            {
+                throw Invalid($"container {request.ContainerId} has no rootfs mounts and its spec has no root.path: give one of them");
+            }
+
+            var source = Path.IsPathRooted(rootPath) ? rootPath : Path.GetFullPath(Path.Combine(request.BundlePath, rootPath));
+            mounts.Add(new HostMount(source, rootfsTarget, null, MountNative.MS_BIND | MountNative.MS_REC, null, false, false));
+        }
+
+        foreach (var m in request.Rootfs)
+        {
+            var target = m.Target.Length == 0 ? rootfsTarget : Inside(rootfsTarget, m.Target, $"rootfs mount target '{m.Target}'");
+            var (flags, data) = MountOptions.Parse(m.Options);
+            if (MountOptions.IsBind(m.Type, m.Options))
+            {
+                RequireAbsolute(m.Source, $"rootfs bind mount source '{m.Source}'");
+                mounts.Add(new HostMount(m.Source, target, null, MountNative.MS_BIND | (flags & MountNative.MS_REC), null, (flags & MountNative.MS_RDONLY) != 0, false));
+            }
+            else
+            {
+                mounts.Add(new HostMount(m.Source, target, m.Type, flags | MountNative.MS_NOSUID | MountNative.MS_NODEV, data, false, false));
+            }
+        }
+
+        var guestMounts = new List<GuestMountMapping>();
+        if (spec["mounts"] is JsonArray specMounts)
+        {
+            var index = 0;
+            foreach (var node in specMounts)
+            {
+                if (node is not JsonObject mount)
+                {
+                    throw Invalid($"the OCI spec of {request.ContainerId} has a mount that is not an object");
+                }
+
+                var destination = Text(mount, "destination");
+                var type = Text(mount, "type");
+                var options = mount["options"] is JsonArray opts
+                    ? opts.Where(o => o?.GetValueKind() == JsonValueKind.String).Select(o => o!.GetValue<string>()).ToList()
+                    : [];
+                if (!MountOptions.IsBind(type, options))
+                {
+                    continue;
+                }
+
+                var source = Text(mount, "source");
+                RequireAbsolute(source, $"bind mount source '{source}' for {destination}");
+                var name = $"mounts/{index++}";
+                var (flags, _) = MountOptions.Parse(options);
+                mounts.Add(new HostMount(
+                    source,
+                    Path.Combine(containerDir, name),
+                    null,
+                    MountNative.MS_BIND | (flags & MountNative.MS_REC),
+                    null,
+                    (flags & MountNative.MS_RDONLY) != 0,
+                    !isDirectory(source)));
+                var shared = $"{request.ContainerId}/{name}";
+                guestMounts.Add(new GuestMountMapping(destination, shared));
+                mount["source"] = shared;
+            }
+        }
+
+        root ??= [];
+        spec["root"] = root;
+        root["path"] = RootfsSharedPath(request.ContainerId);
+        return new ContainerMountPlan(containerDir, RootfsSharedPath(request.ContainerId), rootReadOnly, mounts, guestMounts, spec.ToJsonString());
+    }
+
+    /// <summary><paramref name="relative"/> joined under <paramref name="root"/>; refuses anything that climbs out.</summary>
+    public static string Inside(string root, string relative, string what)
+    {
+        var full = Path.GetFullPath(Path.Combine(root, relative.TrimStart('/')));
+        if (full != root && !full.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            throw Invalid($"{what} escapes {root}: use a path inside it without '..'");
+        }
+
+        return full;
+    }
+
+    private static void RequireAbsolute(string path, string what)
+    {
+        if (!Path.IsPathRooted(path))
+        {
+            throw Invalid($"{what} is not an absolute host path: bind mounts need an absolute source");
+        }
+    }
+
+    private static string Text(JsonObject o, string key) =>
+        o[key]?.GetValueKind() == JsonValueKind.String ? o[key]!.GetValue<string>() : string.Empty;
+
+    private static ShimException Invalid(string message) => new(ShimErrorKind.InvalidArgument, "sevshim: " + message);
+}

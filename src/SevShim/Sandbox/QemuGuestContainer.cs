@@ -1,0 +1,17 @@
+using System.Collections.Concurrent;
+using SevShim.Rootfs;
+
+namespace SevShim.Sandbox;
+
+/// <summary>A container in the pod VM: its host mounts and its processes (init under the empty exec id).</summary>
+internal sealed class QemuGuestContainer(string id, AppliedMounts mounts)
+{
+    /// <summary>The container id.</summary>
+    public string Id { get; } = id;
+
+    /// <summary>What is mounted for it in the pod share (owned; removed at delete).</summary>
+    public AppliedMounts Mounts { get; } = mounts;
+
+    /// <summary>Processes by exec id ("" = init).</summary>
+    public ConcurrentDictionary<string, QemuGuestProcess> Processes { get; } = new(StringComparer.Ordinal);
+}

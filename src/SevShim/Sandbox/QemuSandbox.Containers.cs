@@ -1,0 +1,229 @@
+using Grpc.Core;
+using SevShim.Agent;
+using SevShim.Errors;
+using SevShim.Io;
+using SevShim.Rootfs;
+using Proto = SevAgent.Protocol.V1;
+
+namespace SevShim.Sandbox;
+
+/// <summary>Container and process lifecycle of the QEMU sandbox.</summary>
+internal sealed partial class QemuSandbox
+{
+    /// <inheritdoc/>
+    public async Task<uint> CreateContainerAsync(ContainerCreateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        EnsureRunning();
+        if (_containers.ContainsKey(request.ContainerId))
+        {
+            throw new ShimException(ShimErrorKind.AlreadyExists, $"sevshim: container {request.ContainerId} already exists in this pod");
+        }
+
+        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, Directory.Exists);
+        var mounts = HostMounter.Apply(plan, _log);
+        ProcessIo? io = null;
+        try
+        {
+            io = ProcessIo.Open(request.Stdio);
+            var create = new Proto.CreateContainerRequest
+            {
+                ContainerId = request.ContainerId,
+                OciSpecJson = plan.GuestSpecJson,
+                Rootfs = new Proto.Rootfs { Shared = new Proto.SharedRootfs { Path = plan.RootfsSharedPath }, Readonly = plan.RootfsReadOnly },
+                Stdio = io.Flags,
+            };
+            create.GuestMounts.AddRange(plan.GuestMounts.Select(m => new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath }));
+            var response = await CallAsync(
+                $"creating container {request.ContainerId}",
+                t => _agent.Raw.CreateContainerAsync(create, cancellationToken: t),
+                cancellationToken).ConfigureAwait(false);
+            var container = new QemuGuestContainer(request.ContainerId, mounts);
+            var init = new QemuGuestProcess(request.ContainerId, string.Empty, io) { Pid = (uint)response.Pid };
+            container.Processes[string.Empty] = init;
+            _containers[request.ContainerId] = container;
+            Track(init);
+            _log.Information("container {Container} created (guest pid {Pid})", request.ContainerId, response.Pid);
+            return init.Pid;
+        }
+        catch
+        {
+            if (io is not null)
+            {
+                await io.DisposeAsync().ConfigureAwait(false);
+            }
+
+            HostMounter.Remove(mounts, _log);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<uint> StartContainerAsync(string containerId, CancellationToken cancellationToken)
+    {
+        var container = Find(containerId);
+        var response = await CallAsync(
+                $"starting container {containerId}",
+                t => _agent.Raw.StartContainerAsync(new Proto.StartContainerRequest { ContainerId = containerId }, cancellationToken: t),
+                cancellationToken).ConfigureAwait(false);
+        var init = container.Processes[string.Empty];
+        init.Pid = (uint)response.Pid;
+        return init.Pid;
+    }
+
+    /// <inheritdoc/>
+    public async Task<uint> StartExecAsync(ExecRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var container = Find(request.ContainerId);
+        SandboxIdsGuard(request.ExecId);
+        if (container.Processes.ContainsKey(request.ExecId))
+        {
+            throw new ShimException(ShimErrorKind.AlreadyExists, $"sevshim: exec {request.ExecId} already exists in container {request.ContainerId}");
+        }
+
+        var io = ProcessIo.Open(request.Stdio);
+        try
+        {
+            var exec = new Proto.ExecProcessRequest
+            {
+                ContainerId = request.ContainerId,
+                ExecId = request.ExecId,
+                ProcessJson = request.ProcessSpecJson,
+                Stdio = io.Flags,
+            };
+            var response = await CallAsync(
+                $"starting exec {request.ExecId} in {request.ContainerId}",
+                t => _agent.Raw.ExecProcessAsync(exec, cancellationToken: t),
+                cancellationToken).ConfigureAwait(false);
+            var process = new QemuGuestProcess(request.ContainerId, request.ExecId, io) { Pid = (uint)response.Pid };
+            container.Processes[request.ExecId] = process;
+            Track(process);
+            return process.Pid;
+        }
+        catch
+        {
+            await io.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteContainerAsync(string containerId, CancellationToken cancellationToken)
+    {
+        var container = Find(containerId);
+        if (!_vmGone.IsCancellationRequested)
+        {
+            try
+            {
+                // force: the task service deletes only exited or never-started containers; a
+                // created-but-not-started init must be killed for crun to delete it.
+                await CallAsync(
+                $"deleting container {containerId}",
+                t => _agent.Raw.DeleteContainerAsync(new Proto.DeleteContainerRequest { ContainerId = containerId, Force = true }, cancellationToken: t),
+                cancellationToken).ConfigureAwait(false);
+            }
+            catch (ShimException ex) when (ex.Kind is ShimErrorKind.NotFound or ShimErrorKind.Unavailable)
+            {
+                _log.Debug("container {Container} was already gone from the guest: {Message}", containerId, ex.Message);
+            }
+        }
+
+        _containers.TryRemove(containerId, out _);
+        await ReleaseContainerAsync(container).ConfigureAwait(false);
+    }
+
+    // Starts the process's pumps and its waiter. The waiter publishes the exit only after stdout
+    // and stderr were drained to the FIFOs (bounded by OutputDrainLimit), so containerd never
+    // sees an exit before the output that preceded it.
+    private void Track(QemuGuestProcess process)
+    {
+        process.Io.Start(_agent, process.ContainerId, process.ExecId, _log);
+        _ = Task.Run(() => WaitForExitAsync(process));
+    }
+
+    private async Task WaitForExitAsync(QemuGuestProcess process)
+    {
+        uint status = UnknownExitStatus;
+        var at = DateTimeOffset.UtcNow;
+        try
+        {
+            var response = await _agent.Raw.WaitProcessAsync(
+                new Proto.WaitProcessRequest { ContainerId = process.ContainerId, ExecId = process.ExecId },
+                cancellationToken: _vmGone.Token).ConfigureAwait(false);
+            status = response.ExitStatus;
+            at = response.ExitedAt?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow;
+        }
+        catch (RpcException ex)
+        {
+            if (await VmDiedAsync().ConfigureAwait(false))
+            {
+                // The supervisor logs QEMU's death with the console tail, then publishes the exit.
+                return;
+            }
+
+            _log.Warning("waiting for {Container}/{Exec} failed ({Status}: {Detail}); reporting exit status 255", process.ContainerId, process.ExecId, ex.StatusCode, ex.Status.Detail);
+        }
+
+        if (!_vmGone.IsCancellationRequested)
+        {
+            await Task.WhenAny(process.Io.OutputDrained, Task.Delay(_options.OutputDrainLimit, _vmGone.Token)).ConfigureAwait(false);
+            if (!process.Io.OutputDrained.IsCompleted && !_vmGone.IsCancellationRequested)
+            {
+                _log.Warning("output of {Container}/{Exec} still open {Seconds} s after its exit (a background process holds it?); publishing the exit now", process.ContainerId, process.ExecId, _options.OutputDrainLimit.TotalSeconds);
+            }
+        }
+
+        PublishExit(process, status, at);
+    }
+
+    private async Task ReleaseContainerAsync(QemuGuestContainer container)
+    {
+        foreach (var process in container.Processes.Values)
+        {
+            await process.Io.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            HostMounter.Remove(container.Mounts, _log);
+        }
+        catch (ShimException ex)
+        {
+            _log.Error("{Message}", ex.Message);
+        }
+    }
+
+    private QemuGuestContainer Find(string containerId)
+    {
+        if (_containers.TryGetValue(containerId, out var container))
+        {
+            return container;
+        }
+
+        throw new ShimException(ShimErrorKind.NotFound, $"sevshim: container {containerId} does not exist in this pod");
+    }
+
+    private void EnsureRunning()
+    {
+        if (_vmGone.IsCancellationRequested || Volatile.Read(ref _shuttingDown) == 1)
+        {
+            throw new ShimException(ShimErrorKind.Unavailable, "sevshim: the pod VM is not running (it stopped or is shutting down)");
+        }
+    }
+
+    private static void SandboxIdsGuard(string execId)
+    {
+        if (execId.Length == 0)
+        {
+            throw new ShimException(ShimErrorKind.InvalidArgument, "sevshim: an exec needs a non-empty exec id");
+        }
+    }
+
+    // A unary agent call that ends when the caller gives up or the VM goes away.
+    private async Task<T> CallAsync<T>(string operation, Func<CancellationToken, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _vmGone.Token);
+        return await AgentClient.CallAsync(operation, () => call(linked.Token)).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using SevAgent.Containers;
+
+namespace SevAgent.Tests.Unit;
+
+public sealed class SpecRewriterTests
+{
+    private const string Spec = """
+        {
+          "ociVersion": "1.0.2",
+          "process": { "args": ["sh"], "terminal": true, "cwd": "/" },
+          "root": { "path": "/host/rootfs", "readonly": false },
+          "hooks": { "prestart": [ { "path": "/usr/bin/evil" } ] },
+          "mounts": [
+            { "destination": "/proc", "type": "proc", "source": "proc" },
+            { "destination": "/etc/hosts", "type": "bind", "source": "/var/lib/host/hosts", "options": ["rbind", "ro"] },
+            { "destination": "/data", "type": "bind", "source": "/host/data", "options": ["rbind"] },
+            { "destination": "/tmp", "type": "tmpfs", "source": "tmpfs" },
+            { "destination": "/odd", "type": "tmpfs", "source": "/host/x", "options": ["bind"] }
+          ],
+          "linux": { "cgroupsPath": "/kubepods/pod1/c1", "namespaces": [ { "type": "pid" } ] }
+        }
+        """;
+
+    private static SpecRewrite Rewrite(bool terminal = false) => new(
+        "/run/sevagent/share/c1/rootfs", true, terminal, "/sevagent/c1",
+        new Dictionary<string, string> { ["/data"] = "/run/sevagent/share/c1/data" });
+
+    [Fact]
+    public void Rewrites_root_cgroup_and_terminal_and_removes_hooks()
+    {
+        var (json, _) = SpecRewriter.Rewrite(Spec, Rewrite());
+        var spec = JsonNode.Parse(json)!;
+
+        Assert.Equal("/run/sevagent/share/c1/rootfs", (string?)spec["root"]!["path"]);
+        Assert.True((bool)spec["root"]!["readonly"]!);
+        Assert.False((bool)spec["process"]!["terminal"]!);
+        Assert.Equal("/sevagent/c1", (string?)spec["linux"]!["cgroupsPath"]);
+        Assert.Null(spec["hooks"]);
+        Assert.Equal("pid", (string?)spec["linux"]!["namespaces"]![0]!["type"]);
+    }
+
+    [Fact]
+    public void Maps_listed_mounts_keeps_kernel_mounts_and_drops_host_paths()
+    {
+        var (json, dropped) = SpecRewriter.Rewrite(Spec, Rewrite());
+        var mounts = JsonNode.Parse(json)!["mounts"]!.AsArray();
+
+        Assert.Equal(["/proc", "/data", "/tmp"], mounts.Select(m => (string)m!["destination"]!).ToArray());
+        Assert.Equal("/run/sevagent/share/c1/data", (string?)mounts[1]!["source"]);
+        Assert.Equal(["/etc/hosts", "/odd"], dropped);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("{\"process\": {\"args\": []}}")]
+    [InlineData("{\"process\": {\"args\": [1]}}")]
+    [InlineData("{\"process\": {\"args\": [\"sh\"]}, \"mounts\": [ {\"type\": \"proc\"} ]}")]
+    public void Bad_specs_are_invalid_argument(string json)
+    {
+        var e = Assert.Throws<RpcException>(() => SpecRewriter.Rewrite(json, Rewrite()));
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("oci_spec_json", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exec_process_gets_terminal_and_default_cwd()
+    {
+        var process = JsonNode.Parse(SpecRewriter.RewriteProcess("{\"args\": [\"echo\", \"hi\"]}", terminal: true))!;
+        Assert.True((bool)process["terminal"]!);
+        Assert.Equal("/", (string?)process["cwd"]);
+    }
+
+    [Fact]
+    public void Resources_must_be_an_object()
+    {
+        Assert.Equal(StatusCode.InvalidArgument, Assert.Throws<RpcException>(() => SpecRewriter.CheckResources("[1]")).StatusCode);
+        Assert.Contains("memory", SpecRewriter.CheckResources("{\"memory\": {\"limit\": 1}}"), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,99 @@
+using SevShim.Qemu;
+
+namespace SevShim.Tests.Qemu;
+
+public sealed class QemuCommandLineTests
+{
+    private static readonly PodStateLayout State = new("/run/sevshim/pod1");
+
+    private static QemuVmSpec Spec(QemuAccelerator accel = QemuAccelerator.Tcg, ConfidentialLaunch? confidential = null) =>
+        new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential);
+
+    [Fact]
+    public void TcgPodHasExactlyThePodDevices()
+    {
+        string[] expected =
+        [
+            "-name", "sevshim-pod1",
+            "-machine", "q35",
+            "-accel", "tcg",
+            "-cpu", "EPYC",
+            "-smp", "2",
+            "-m", "1024",
+            "-nodefaults",
+            "-no-user-config",
+            "-display", "none",
+            "-no-reboot",
+            "-qmp", "unix:/run/sevshim/pod1/qmp.sock,server=on,wait=off",
+            "-chardev", "file,id=console0,path=/run/sevshim/pod1/console.log",
+            "-serial", "chardev:console0",
+            "-chardev", "socket,id=agent0,path=/run/sevshim/pod1/agent.sock,server=on,wait=off",
+            "-device", "virtio-serial-pci,id=vserial0,disable-legacy=on",
+            "-device", "virtserialport,bus=vserial0.0,chardev=agent0,name=sevagent.0",
+            "-device", "virtio-scsi-pci,id=scsi0,disable-legacy=on",
+            "-fsdev", "local,id=share0,path=/run/sevshim/pod1/share,security_model=passthrough,multidevs=remap",
+            "-device", "virtio-9p-pci,fsdev=share0,mount_tag=sevshare,disable-legacy=on",
+            "-kernel", "/img/vmlinux",
+            "-initrd", "/img/initrd.img",
+            "-append", "console=ttyS0 quiet panic=-1",
+        ];
+        Assert.Equal(expected, QemuCommandLine.Build(Spec()));
+    }
+
+    [Fact]
+    public void KvmUsesTheHostCpu()
+    {
+        var args = QemuCommandLine.Build(Spec(QemuAccelerator.Kvm));
+        Assert.Equal("kvm", args[args.ToList().IndexOf("-accel") + 1]);
+        Assert.Equal("host", args[args.ToList().IndexOf("-cpu") + 1]);
+    }
+
+    [Fact]
+    public void NeverAddsVirtioBlkOrDefaultDevices()
+    {
+        var joined = string.Join(' ', QemuCommandLine.Build(Spec()));
+        Assert.DoesNotContain("virtio-blk", joined, StringComparison.Ordinal);
+        Assert.DoesNotContain("-netdev", joined, StringComparison.Ordinal);
+        Assert.DoesNotContain("-vga", joined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfidentialFragmentsArePlacedAndVirtioUsesThePlatformIommu()
+    {
+        var sev = new ConfidentialLaunch(
+            ["confidential-guest-support=sev0"],
+            ["-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x3"],
+            ["swiotlb=262144"],
+            VirtioIommuPlatform: true);
+        var args = QemuCommandLine.Build(Spec(QemuAccelerator.Kvm, sev)).ToList();
+        Assert.Equal("q35,confidential-guest-support=sev0", args[args.IndexOf("-machine") + 1]);
+        Assert.Equal("sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x3", args[args.IndexOf("-object") + 1]);
+        var virtio = args.Where(a => a.StartsWith("virtio-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, virtio.Count);
+        Assert.All(virtio, d => Assert.EndsWith("disable-legacy=on,iommu_platform=on", d, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CommasInPathsAreDoubled()
+    {
+        var spec = Spec() with { State = new PodStateLayout("/tmp/a,b/pod1") };
+        var args = QemuCommandLine.Build(spec);
+        Assert.Contains("unix:/tmp/a,,b/pod1/qmp.sock,server=on,wait=off", args);
+    }
+
+    [Fact]
+    public void RefusesAnEmptyVm()
+    {
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(Spec() with { Vcpus = 0 }));
+    }
+
+    [Fact]
+    public void WrapperSetsUmaskAndParentDeathSignalWithoutShellParsing()
+    {
+        var argv = QemuProcess.WrapperArguments("/usr/bin/qemu-system-x86_64", ["-name", "a b;c"], "/usr/bin/setpriv");
+        Assert.Equal(
+            ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", "umask 0177 && exec \"$0\" \"$@\"", "/usr/bin/qemu-system-x86_64", "-name", "a b;c"],
+            argv);
+        Assert.Equal("/bin/sh", QemuProcess.WrapperArguments("/q", [], null)[0]);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using SevShim.Errors;
+using SevShim.Rootfs;
+using SevShim.Sandbox;
+
+namespace SevShim.Tests.Rootfs;
+
+public sealed class MountPlannerTests
+{
+    private const string Share = "/run/sevshim/pod1/share";
+
+    private const string Spec = """
+        {
+          "ociVersion": "1.0.2",
+          "process": { "args": ["sh"], "cwd": "/" },
+          "root": { "path": "rootfs", "readonly": true },
+          "mounts": [
+            { "destination": "/proc", "type": "proc", "source": "proc" },
+            { "destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind", "ro"] },
+            { "destination": "/etc/hosts", "type": "bind", "source": "/var/lib/x/hosts", "options": ["bind", "rw"] },
+            { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"] }
+          ]
+        }
+        """;
+
+    private static readonly RootfsMount Overlay = new(
+        "overlay", "overlay", string.Empty, ["index=off", "workdir=/snap/2/work", "upperdir=/snap/2/fs", "lowerdir=/snap/1/fs", "ro"]);
+
+    private static ContainerCreateRequest Request(string spec = Spec, IReadOnlyList<RootfsMount>? rootfs = null, string id = "c1") =>
+        new(id, "/run/containerd/bundle/c1", spec, rootfs ?? [], StdioPaths.None);
+
+    [Fact]
+    public void OverlayRootfsGoesUnderTheShareWithNosuidNodev()
+    {
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, p => p == "/srv/data");
+        var root = plan.Mounts[0];
+        Assert.Equal("overlay", root.FsType);
+        Assert.Equal(Share + "/c1/rootfs", root.Target);
+        Assert.Equal("index=off,workdir=/snap/2/work,upperdir=/snap/2/fs,lowerdir=/snap/1/fs", root.Data);
+        Assert.Equal(MountNative.MS_RDONLY | MountNative.MS_NOSUID | MountNative.MS_NODEV, root.Flags);
+        Assert.Equal("c1/rootfs", plan.RootfsSharedPath);
+        Assert.True(plan.RootfsReadOnly);
+    }
+
+    [Fact]
+    public void BindMountsAreSharedReadOnlyOrReadWriteAsAsked()
+    {
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, p => p == "/srv/data");
+        var data = plan.Mounts.Single(m => m.Source == "/srv/data");
+        Assert.True(data.ReadOnly);
+        Assert.False(data.TargetIsFile);
+        Assert.Equal(MountNative.MS_BIND | MountNative.MS_REC, data.Flags);
+        Assert.Equal(Share + "/c1/mounts/0", data.Target);
+        var hosts = plan.Mounts.Single(m => m.Source == "/var/lib/x/hosts");
+        Assert.False(hosts.ReadOnly);
+        Assert.True(hosts.TargetIsFile);
+        Assert.Equal(MountNative.MS_BIND, hosts.Flags);
+        Assert.Equal(
+            [new GuestMountMapping("/data", "c1/mounts/0"), new GuestMountMapping("/etc/hosts", "c1/mounts/1")],
+            plan.GuestMounts);
+    }
+
+    [Fact]
+    public void GuestSpecCarriesNoHostPath()
+    {
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, _ => true);
+        var spec = JsonNode.Parse(plan.GuestSpecJson)!;
+        Assert.Equal("c1/rootfs", spec["root"]!["path"]!.GetValue<string>());
+        Assert.True(spec["root"]!["readonly"]!.GetValue<bool>());
+        var sources = spec["mounts"]!.AsArray().Select(m => m!["source"]!.GetValue<string>()).ToList();
+        Assert.Equal(["proc", "c1/mounts/0", "c1/mounts/1", "tmpfs"], sources);
+        Assert.DoesNotContain("/srv", plan.GuestSpecJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("/var/lib", plan.GuestSpecJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("/run/containerd", plan.GuestSpecJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutRootfsMountsTheBundleRootIsBound()
+    {
+        var plan = MountPlanner.Plan(Request(), Share, _ => true);
+        var root = plan.Mounts[0];
+        Assert.Null(root.FsType);
+        Assert.Equal("/run/containerd/bundle/c1/rootfs", root.Source);
+        Assert.Equal(Share + "/c1/rootfs", root.Target);
+    }
+
+    [Theory]
+    [InlineData("../../etc")]
+    [InlineData("a/../../..")]
+    public void RootfsTargetEscapingTheRootIsRefused(string target)
+    {
+        var mount = new RootfsMount("bind", "/srv/x", target, ["rbind"]);
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(rootfs: [Overlay, mount]), Share, _ => true));
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("escapes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RelativeBindSourceIsRefused()
+    {
+        const string spec = """{"process":{"args":["sh"]},"root":{"path":"rootfs"},"mounts":[{"destination":"/x","type":"bind","source":"../../etc","options":["rbind"]}]}""";
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(spec), Share, _ => true));
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("not an absolute host path", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("../c1")]
+    [InlineData("a/b")]
+    [InlineData("..")]
+    [InlineData("")]
+    public void ContainerIdsThatAreNotOneFolderNameAreRefused(string id)
+    {
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(id: id), Share, _ => true));
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+    }
+
+    [Fact]
+    public void InvalidSpecJsonIsNamed()
+    {
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request("{not json"), Share, _ => true));
+        Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
+    }
+}
