@@ -12,7 +12,7 @@ packages=(
   # the VMM and the firmware (OVMF for SEV guests)
   qemu-system-x86 qemu-utils ovmf
   # guest image assembly
-  busybox-static cpio kmod xz-utils zstd e2fsprogs
+  busybox-static cpio kmod xz-utils zstd lz4 binutils e2fsprogs bsdutils
   # test and benchmark helpers
   iproute2 procps psmisc util-linux ca-certificates
 )
