@@ -4,13 +4,13 @@ namespace SevAgent.Transport;
 /// Follows HTTP/2 frame boundaries in the host-to-guest byte stream of the virtio-serial link
 /// (RFC 9113: a 24-byte client preface, then frames of a 9-byte header whose first 3 bytes are
 /// the payload length). A new host connection that the guest did not see start (quick
-/// reconnect, no hang-up observed) begins with "SEVAGENT-SYNC": at a frame boundary its first
-/// byte 'S' would announce a payload of at least 0x530000 bytes, far above Kestrel's maximum
-/// frame size (16 KiB), so it cannot be a frame header and marks the new connection.
+/// reconnect, no hang-up observed) begins with "SEVAGENT-SYNC" (or, from a host without the
+/// handshake, the preface "PRI * HTTP/2.0"): at a frame boundary a first byte 'S' or 'P' would
+/// announce a payload of at least 0x500000 bytes, far above Kestrel's maximum frame size
+/// (16 KiB), so it cannot be a frame header and marks the new connection.
 /// </summary>
 internal sealed class Http2FrameTracker
 {
-    private const byte SyncFirstByte = (byte)'S';
     private const int HeaderSize = 9;
 
     private int _prefaceRemaining = 24;
@@ -43,7 +43,7 @@ internal sealed class Http2FrameTracker
                 continue;
             }
 
-            if (_headerFilled == 0 && chunk[i] == SyncFirstByte)
+            if (_headerFilled == 0 && chunk[i] is (byte)'S' or (byte)'P')
             {
                 return i;
             }

@@ -33,4 +33,12 @@ public sealed class Http2FrameTrackerTests
         Assert.Equal(-1, tracker.Feed(frame.AsSpan(4)));
         Assert.Equal(0, tracker.Feed("SEVAGENT-SYNC 2\n"u8));
     }
+
+    [Fact]
+    public void A_new_preface_at_a_frame_boundary_is_a_new_connection()
+    {
+        var tracker = new Http2FrameTracker();
+        Assert.Equal(-1, tracker.Feed(Preface.Concat(Frame(6, (byte)'P')).ToArray()));
+        Assert.Equal(0, tracker.Feed(Preface));
+    }
 }
