@@ -111,6 +111,14 @@ internal sealed class DeleteCommand
             if (!await ShimListener.IsServingAsync(socketPath, ct))
             {
                 File.Delete(socketPath);
+
+                // The daemon died with the pod's last container: QEMU went with it (parent-death
+                // signal), but the pod state folder and its 9p share mounts stay behind.
+                var sandboxId = BundleSpec.Load(bundle).GroupKey(_args.Id);
+                if (!Sandbox.QemuStateCleanup.RemovePodState(Qemu.PodStateLayout.DefaultRoot, sandboxId, Serilog.Log.Logger))
+                {
+                    await _warnings.WriteLineAsync($"delete {_args.Id}: the pod state of {sandboxId} under {Qemu.PodStateLayout.DefaultRoot} was not fully removed");
+                }
             }
         }
     }

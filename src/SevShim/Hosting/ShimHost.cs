@@ -17,12 +17,12 @@ internal static class ShimHost
     private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Wires the task API and its events publisher into the daemon's server. The pod sandbox is
-    /// UnavailableSandbox (Create fails with FailedPrecondition) until the QEMU backend exists;
-    /// swap the factory here.
+    /// Wires the task API and its events publisher into the daemon's server, on the QEMU pod VM
+    /// backend (one VM per pod, configuration loaded per pod from ConfigPath, SEVSHIM_CONFIG or
+    /// /etc/sevshim/config.toml).
     /// </summary>
     private static readonly Func<DaemonContext, IAsyncDisposable> RegisterServices =
-        context => DaemonServices.Register(context, new Sandbox.UnavailableSandbox());
+        context => DaemonServices.Register(context, new Sandbox.QemuSandboxFactory(context.Log));
 
     public static async Task<int> RunAsync(string[] args)
     {
