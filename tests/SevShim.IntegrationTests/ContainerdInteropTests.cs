@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Google.Protobuf.WellKnownTypes;
-using SevShim.Protos.Containerd.Events;
-using SevShim.Protos.Containerd.EventsTtrpc;
+using Serilog;
+using SevShim.Events;
 using TestSupport;
-using Ttrpc;
 
 namespace SevShim.IntegrationTests;
 
@@ -23,22 +21,20 @@ public sealed class ContainerdInteropTests
         using var events = StartCtrEvents(containerd);
         try
         {
-            // ctr events subscribes asynchronously: forward until a line shows up (idempotent event).
+            // The production path: TaskEventPublisher over TtrpcEventForwarder on TTRPC_ADDRESS.
+            // ctr events subscribes asynchronously, so publish until a line shows up (TaskOOM is
+            // idempotent for this check).
+            await using var publisher = new TaskEventPublisher(
+                ContainerdInstance.Namespace, new TtrpcEventForwarder(containerd.TtrpcAddress), new LoggerConfiguration().CreateLogger());
             var seen = await RepeatUntilAsync(
-                async () =>
+                () =>
                 {
-                    await using var client = await TtrpcClient.ConnectAsync(containerd.TtrpcAddress, CancellationToken.None);
-                    var envelope = new Envelope
-                    {
-                        Timestamp = Timestamp.FromDateTime(DateTime.UtcNow),
-                        Namespace = ContainerdInstance.Namespace,
-                        Topic = "/tasks/oom",
-                        Event = TypeUrls.Pack(new TaskOOM { ContainerId = "oom-probe" }),
-                    };
-                    await client.CallAsync("containerd.services.events.ttrpc.v1.Events", "Forward", new ForwardRequest { Envelope = envelope }, Empty.Parser, TimeSpan.FromSeconds(30), CancellationToken.None);
+                    publisher.Publish(TaskEvent.Oom("oom-probe"));
+                    return Task.CompletedTask;
                 },
                 () => events.Lines.FirstOrDefault(l => l.Contains("/tasks/oom", StringComparison.Ordinal)));
             Assert.Contains("oom-probe", seen);
+            Assert.Contains("containerd.events.TaskOOM", containerd.Log, StringComparison.Ordinal);
             Assert.DoesNotContain(events.Lines, l => l.Contains("not found", StringComparison.Ordinal));
         }
         finally
@@ -48,7 +44,7 @@ public sealed class ContainerdInteropTests
     }
 
     [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.ShimBinary)]
-    public async Task CtrRunReachesTheShimFailsCreateCleanlyAndLeavesNothingBehind()
+    public async Task CtrRunOfAConfidentialPodOnAHostWithoutSevFailsCreateWithTheReasonAndLeavesNothingBehind()
     {
         Prerequisites.Ensure(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.ShimBinary);
         await using var containerd = await ContainerdInstance.StartAsync();
@@ -61,7 +57,11 @@ public sealed class ContainerdInteropTests
         var output = run.StdoutText + run.Stderr;
         Assert.True(run.ExitCode != 0, $"ctr run unexpectedly succeeded: {run}");
         Assert.Contains("failed precondition", output, StringComparison.Ordinal);
-        Assert.Contains("sevshim", output, StringComparison.OrdinalIgnoreCase);
+        // The fixture's configuration keeps the shipped default (confidential mode "sev"); this
+        // host has no SEV, so Create is refused with the check's findings: never a silent
+        // unencrypted fallback (ARCHITECTURE decision 8).
+        Assert.Contains("confidential.mode = \"sev\" is not available on this host", output, StringComparison.Ordinal);
+        Assert.Contains("cpu.sev", output, StringComparison.Ordinal);
 
         // start ran (its line in the bundle log reached containerd's log), the daemon served Create
         // and then ended after Shutdown (its own log lines), and the delete binary ran.

@@ -40,6 +40,11 @@ internal sealed class DeleteCommand
     public async Task<byte[]> RunAsync(CancellationToken ct)
     {
         var bundle = _args.Bundle.Length > 0 ? Path.GetFullPath(_args.Bundle) : _env.WorkingDirectory;
+        if (bundle.Length == 0)
+        {
+            return ResponseBytes(DateTimeOffset.UtcNow);
+        }
+
         await Step("stop the task in the running daemon", () => ReleaseSocketAsync(bundle, ct));
         await Step("unmount the rootfs", () =>
         {
@@ -84,11 +89,8 @@ internal sealed class DeleteCommand
             return;
         }
 
-        if (await ShimListener.IsServingAsync(socketPath, ct))
+        if (await ShimListener.IsServingAsync(socketPath, ct) && await TryStopInDaemonAsync(socketPath, ct))
         {
-            await using var client = await TtrpcClient.ConnectAsync(socketPath, ct);
-            await Ignore(client.CallAsync("containerd.task.v2.Task", "Kill", new KillRequest { Id = _args.Id, Signal = 9, All = true }, Empty.Parser, CallTimeout, ct));
-            await Ignore(client.CallAsync("containerd.task.v2.Task", "Delete", new DeleteRequest { Id = _args.Id }, DeleteResponse.Parser, CallTimeout, ct));
             return;
         }
 
@@ -97,14 +99,59 @@ internal sealed class DeleteCommand
             .Where(d => Path.GetFileName(d) is { } n && !n.StartsWith('.') && d != bundle)
             .Where(d => BundleFiles.ReadAddress(d) == address)
             .ToArray();
-        if (others.Length == 0)
+        if (others.Length > 0)
         {
-            File.Delete(socketPath);
+            return;
+        }
+
+        // Under start's lock, and probed again: a start of the same pod may have put a new daemon
+        // on this path since, and a daemon that is still exiting removes its own socket.
+        using (DirectoryLock.Acquire(Path.GetDirectoryName(socketPath)!))
+        {
+            if (!await ShimListener.IsServingAsync(socketPath, ct))
+            {
+                File.Delete(socketPath);
+
+                // The daemon died with the pod's last container: QEMU went with it (parent-death
+                // signal), but the pod state folder and its 9p share mounts stay behind.
+                var sandboxId = BundleSpec.Load(bundle).GroupKey(_args.Id);
+                if (!Sandbox.QemuStateCleanup.RemovePodState(Qemu.PodStateLayout.DefaultRoot, sandboxId, Serilog.Log.Logger))
+                {
+                    await _warnings.WriteLineAsync($"delete {_args.Id}: the pod state of {sandboxId} under {Qemu.PodStateLayout.DefaultRoot} was not fully removed");
+                }
+            }
         }
     }
 
-    /// <summary>NotFound and FailedPrecondition mean "nothing left to stop"; other failures are warnings.</summary>
-    private async Task Ignore<T>(Task<T> call)
+    /// <summary>
+    /// Kill and Delete this id in the live daemon. False when the daemon went away meanwhile (it
+    /// answered Unavailable or the connection failed: it is exiting after Shutdown, which is the
+    /// normal end of a pod, and removes its own socket).
+    /// </summary>
+    private async Task<bool> TryStopInDaemonAsync(string socketPath, CancellationToken ct)
+    {
+        TtrpcClient client;
+        try
+        {
+            client = await TtrpcClient.ConnectAsync(socketPath, ct);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or TtrpcException or IOException)
+        {
+            return false;
+        }
+
+        await using (client)
+        {
+            return await Ignore(client.CallAsync("containerd.task.v2.Task", "Kill", new KillRequest { Id = _args.Id, Signal = 9, All = true }, Empty.Parser, CallTimeout, ct))
+                && await Ignore(client.CallAsync("containerd.task.v2.Task", "Delete", new DeleteRequest { Id = _args.Id }, DeleteResponse.Parser, CallTimeout, ct));
+        }
+    }
+
+    /// <summary>
+    /// NotFound and FailedPrecondition mean "nothing left to stop" (true); Unavailable means the
+    /// daemon is going away (false); other failures are warnings (true: the daemon lives).
+    /// </summary>
+    private async Task<bool> Ignore<T>(Task<T> call)
     {
         try
         {
@@ -113,9 +160,15 @@ internal sealed class DeleteCommand
         catch (TtrpcException e) when (e.Code is TtrpcStatusCode.NotFound or TtrpcStatusCode.FailedPrecondition)
         {
         }
+        catch (TtrpcException e) when (e.Code is TtrpcStatusCode.Unavailable)
+        {
+            return false;
+        }
         catch (Exception e) when (e is TtrpcException or IOException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
         {
             await _warnings.WriteLineAsync($"delete {_args.Id}: the running daemon did not stop the task: {e.Message}");
         }
+
+        return true;
     }
 }

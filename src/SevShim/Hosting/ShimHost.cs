@@ -16,6 +16,14 @@ internal static class ShimHost
     /// <summary>start does a handful of syscalls plus one connect probe.</summary>
     private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Wires the task API and its events publisher into the daemon's server, on the QEMU pod VM
+    /// backend (one VM per pod, configuration loaded per pod from ConfigPath, SEVSHIM_CONFIG or
+    /// /etc/sevshim/config.toml).
+    /// </summary>
+    private static readonly Func<DaemonContext, IAsyncDisposable> RegisterServices =
+        context => DaemonServices.Register(context, new Sandbox.QemuSandboxFactory(context.Log));
+
     public static async Task<int> RunAsync(string[] args)
     {
         ShimArguments parsed;
@@ -44,7 +52,7 @@ internal static class ShimHost
                 _ => Fail("-info (RuntimeInfo) is not supported by sevshim; containerd only needs it for idmapped mounts"),
             };
         }
-        catch (Exception e) when (e is ShimUsageException or ConfigException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is ShimUsageException or ConfigException or Errors.ShimException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
             return Fail(e.Message);
         }
@@ -53,9 +61,6 @@ internal static class ShimHost
             await Log.CloseAndFlushAsync();
         }
     }
-
-    /// <summary>Wires the task API (and the events publisher it uses) into the daemon's server.</summary>
-    private static readonly Func<DaemonContext, IAsyncDisposable> RegisterServices = PlaceholderTaskService.Register;
 
     private static async Task<int> StartAsync(ShimArguments args, ShimEnvironment env)
     {

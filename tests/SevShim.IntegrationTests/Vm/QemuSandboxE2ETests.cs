@@ -66,6 +66,13 @@ public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
             // The exit is published only after the output was drained to the FIFO (here: file).
             Assert.Equal("exec-out\n", File.ReadAllText(execOut));
 
+            // Terminal mode: one output stream (stdout) from the guest's pty.
+            const string Tty = """{"args":["/bin/busybox","sh","-c","test -t 0 && test -t 1 && echo on-a-tty"],"env":["PATH=/bin"],"cwd":"/"}""";
+            var ttyOut = Path.Combine(io, "e2-stdout");
+            await sandbox.StartExecAsync(new ExecRequest("c1", "e2", Tty, new StdioPaths(string.Empty, ttyOut, string.Empty, true)), ct);
+            Assert.Equal(0u, (await NextExitAsync(sandbox.Events, "c1", "e2", ct)).ExitStatus);
+            Assert.Contains("on-a-tty", File.ReadAllText(ttyOut), StringComparison.Ordinal);
+
             await using (var writer = new FileStream(stdin, FileMode.Open, FileAccess.Write))
             {
                 await writer.WriteAsync("bye\n"u8.ToArray(), ct);

@@ -1,0 +1,23 @@
+using SevShim.IntegrationTests.Support;
+using TestSupport;
+
+namespace SevShim.IntegrationTests.Leaks;
+
+/// <summary>
+/// Repeated `ctr run --rm` with sevshim must leave nothing behind: no QEMU, no shim, no mount
+/// below the private containerd's folder or the pods' /run/sevshim folders, no shim socket, no
+/// bundle or pod state folder. Cycles: SEVSHIM_LEAK_CYCLES (default <see cref="DefaultCycles"/>).
+/// </summary>
+[Collection(CtrCollection.Name)]
+public sealed class SevshimLeakTests(CtrFixture fixture)
+{
+    /// <summary>Cycles when SEVSHIM_LEAK_CYCLES is unset (each is a VM boot under TCG).</summary>
+    public const int DefaultCycles = 5;
+
+    [CtrVmFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state()
+    {
+        Prerequisites.Ensure(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage);
+        await LeakCycles.RunAsync(fixture, CtrRuntime.Sevshim, CtrPods.ShimName, LeakCycles.Cycles(DefaultCycles));
+    }
+}
