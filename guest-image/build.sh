@@ -66,7 +66,7 @@ modules=(virtio_pci virtio_console vmw_vsock_virtio_transport 9pnet_virtio 9p vi
   ext4 overlay)
 
 # The kernel command line the shim uses (see guest-image/README.md for the measurements behind it).
-cmdline="console=ttyS0 quiet panic=-1 nomodeset i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"
+cmdline="console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"
 
 # Build tools this script needs, with the Debian package that has each.
 ensure_tools() {
@@ -98,7 +98,7 @@ apt_records() {
   apt-cache show --no-all-versions "${missing[@]}" 2>/dev/null \
     | awk -v dir="$work/apt" '/^Package: /{f=dir "/" $2} f{print > f} /^$/{if (f) close(f); f=""}' || true
   for p in "${missing[@]}"; do
-    [[ -s "$work/apt/$p" ]] || die "package '$p' is not in the apt lists: run 'apt-get update' (and check that the Debian main component is enabled)"
+    [[ -s "$work/apt/$p" ]] || die "package '$p' is not in the apt lists: check its name, run 'apt-get update', and check that Debian's main component is enabled"
   done
 }
 
@@ -133,6 +133,7 @@ fetch_deb() {
   echo "$deb"
 }
 
+if [[ -n "$agent" && ! -f "$agent" ]]; then die "agent binary '$agent' not found (--agent)"; fi
 ensure_tools
 work="$(mktemp -d "${TMPDIR:-/tmp}/sevshim-guest.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -369,4 +370,4 @@ for a in "${artefacts[@]}" manifest.json; do
 done
 initrd_size="$(stat -c %s "$out/initrd.img")"
 [[ "$initrd_size" -le $((32 * 1024 * 1024)) ]] || die "initrd.img is $initrd_size bytes, over the 32 MiB budget"
-log "wrote $out: vmlinuz, initrd.img ($initrd_size bytes), ${artefacts[*]/#/}, manifest.json (kernel $kver)"
+log "wrote ${artefacts[*]} manifest.json to $out (initrd.img $initrd_size bytes, $compression; kernel $kver)"

@@ -11,13 +11,14 @@ namespace GuestImage.IntegrationTests;
 /// containerd): output streams, exit codes, stdin, terminals, exec and signals.
 /// </summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentContainerTests
+public sealed class AgentContainerTests : IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan OutputTimeout = TimeSpan.FromSeconds(120);
 
     private readonly AgentVmFixture _fixture;
     private readonly ITestOutputHelper _output;
+    private AgentVm? _vm;
 
     public AgentContainerTests(AgentVmFixture fixture, ITestOutputHelper output)
     {
@@ -203,10 +204,20 @@ public sealed class AgentContainerTests
         Assert.Equal((ulong)Encoding.UTF8.GetByteCount(text), written.BytesWritten);
     }
 
+    /// <summary>The guest console tail goes to the test output (shown when a test fails).</summary>
+    public void Dispose()
+    {
+        if (_vm is not null)
+        {
+            _output.WriteLine(_vm.Vm.Diagnostics(60));
+        }
+    }
+
     private async Task<AgentVm> StartAsync()
     {
         Prerequisites.Ensure(AgentVm.Requirements);
         Assert.True(TestRootfs.Missing() is null, TestRootfs.Missing());
-        return await _fixture.GetAsync();
+        _vm = await _fixture.GetAsync();
+        return _vm;
     }
 }

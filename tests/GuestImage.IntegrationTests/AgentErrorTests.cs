@@ -2,20 +2,33 @@ using System.Text.Json.Nodes;
 using Grpc.Core;
 using SevAgent.Protocol.V1;
 using TestSupport;
+using Xunit.Abstractions;
 
 namespace GuestImage.IntegrationTests;
 
 /// <summary>Bad requests get the documented gRPC status with a message, and the agent keeps serving.</summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentErrorTests
+public sealed class AgentErrorTests : IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
 
     private readonly AgentVmFixture _fixture;
+    private readonly ITestOutputHelper _output;
+    private AgentVm? _vm;
 
-    public AgentErrorTests(AgentVmFixture fixture)
+    public AgentErrorTests(AgentVmFixture fixture, ITestOutputHelper output)
     {
         _fixture = fixture;
+        _output = output;
+    }
+
+    /// <summary>The guest console tail goes to the test output (shown when a test fails).</summary>
+    public void Dispose()
+    {
+        if (_vm is not null)
+        {
+            _output.WriteLine(_vm.Vm.Diagnostics(60));
+        }
     }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
@@ -24,6 +37,7 @@ public sealed class AgentErrorTests
         Prerequisites.Ensure(AgentVm.Requirements);
         Assert.True(TestRootfs.Missing() is null, TestRootfs.Missing());
         var vm = await _fixture.GetAsync();
+        _vm = vm;
         using var cts = new CancellationTokenSource(TestTimeout);
         var client = vm.Client;
         var ct = cts.Token;

@@ -12,12 +12,13 @@ namespace GuestImage.IntegrationTests;
 /// assertions): the agent's resident memory in the guest and stdout throughput over virtio-serial.
 /// </summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentResourceTests
+public sealed class AgentResourceTests : IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
 
     private readonly AgentVmFixture _fixture;
     private readonly ITestOutputHelper _output;
+    private AgentVm? _vm;
 
     public AgentResourceTests(AgentVmFixture fixture, ITestOutputHelper output)
     {
@@ -143,10 +144,20 @@ public sealed class AgentResourceTests
         throw new InvalidOperationException("the OOM event stream ended without an event for " + id);
     }
 
+    /// <summary>The guest console tail goes to the test output (shown when a test fails).</summary>
+    public void Dispose()
+    {
+        if (_vm is not null)
+        {
+            _output.WriteLine(_vm.Vm.Diagnostics(60));
+        }
+    }
+
     private async Task<AgentVm> StartAsync()
     {
         Prerequisites.Ensure(AgentVm.Requirements);
         Assert.True(TestRootfs.Missing() is null, TestRootfs.Missing());
-        return await _fixture.GetAsync();
+        _vm = await _fixture.GetAsync();
+        return _vm;
     }
 }

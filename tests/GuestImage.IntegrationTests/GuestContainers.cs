@@ -17,22 +17,29 @@ internal sealed record RunResult(uint ExitStatus, byte[] Stdout, byte[] Stderr)
 /// <summary>Container operations the tests repeat, through the agent's gRPC API.</summary>
 internal static class GuestContainers
 {
+    private const string DiagnosticPrefix = "diagnostic-";
+
     /// <summary>Makes a busybox rootfs for <paramref name="id"/> in the share and creates the container.</summary>
     public static async Task CreateAsync(AgentVm vm, string id, JsonObject spec, Stdio stdio, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(spec);
         var rootfs = TestRootfs.Create(vm.Vm.ShareDir, id);
-        await vm.Client.CreateContainerAsync(
-            new CreateContainerRequest
-            {
-                ContainerId = id,
-                OciSpecJson = spec.ToJsonString(),
-                Rootfs = new Rootfs { Shared = new SharedRootfs { Path = rootfs } },
-                Stdio = stdio,
-            },
-            deadline: AgentVm.Deadline(),
-            cancellationToken: cancellationToken);
+        var request = new CreateContainerRequest
+        {
+            ContainerId = id,
+            OciSpecJson = spec.ToJsonString(),
+            Rootfs = new Rootfs { Shared = new SharedRootfs { Path = rootfs } },
+            Stdio = stdio,
+        };
+        try
+        {
+            await vm.Client.CreateContainerAsync(request, deadline: AgentVm.Deadline(), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && !id.StartsWith(DiagnosticPrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"CreateContainer {id} did not answer; guest processes:\n{await GuestProcessesAsync(vm)}", e);
+        }
     }
 
     /// <summary>Reads a stdout/stderr stream to its end.</summary>
@@ -107,6 +114,26 @@ internal static class GuestContainers
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
             // Already gone.
+        }
+    }
+
+    /// <summary>
+    /// Lists the guest's processes (pid, wait channel, state, parent, command) and mounts from a
+    /// container without its own pid namespace, for the message of a call that hung.
+    /// </summary>
+    private static async Task<string> GuestProcessesAsync(AgentVm vm)
+    {
+        const string script =
+            "for p in /proc/[0-9]*; do echo $p $(cat $p/wchan 2>/dev/null) $(cut -d' ' -f3,4 $p/stat) $(tr '\\0' ' ' < $p/cmdline); done; cat /proc/mounts";
+        try
+        {
+            var result = await RunAsync(vm, DiagnosticPrefix + Guid.NewGuid().ToString("N")[..8], OciSpec.Create(["sh", "-c", script], pidNamespace: false), null, CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(90), CancellationToken.None);
+            return result.StdoutText + result.StderrText;
+        }
+        catch (Exception e) when (e is RpcException or TimeoutException or InvalidOperationException)
+        {
+            return "(could not list them: " + e.Message + ")";
         }
     }
 }

@@ -18,7 +18,11 @@ internal sealed class GuestImageFiles
 
     public string Dir { get; }
 
+    /// <summary>The bzImage (xz inside): the kernel OVMF and SEV boots use.</summary>
     public string Kernel => Path.Combine(Dir, "vmlinuz");
+
+    /// <summary>The uncompressed kernel for QEMU's PVH entry (optional artefact: null when absent).</summary>
+    public string? UncompressedKernel => File.Exists(Path.Combine(Dir, "vmlinux")) ? Path.Combine(Dir, "vmlinux") : null;
 
     public string Initrd => Path.Combine(Dir, "initrd.img");
 

@@ -5,7 +5,9 @@ namespace GuestImage.IntegrationTests;
 /// <summary>
 /// Boots the image with a throwaway init (the kernel's rdinit= runs busybox sh with a script from
 /// the command line) to check the image's own parts without the agent: busybox, crun and its
-/// shared libraries, the module list, the agent port name and the 9p share.
+/// shared libraries, the module list, the agent port name and the 9p share. It boots the
+/// uncompressed vmlinux through QEMU's PVH entry when the image has it (the agent tests boot the
+/// bzImage), so both kernels the shim may use are covered.
 /// </summary>
 public sealed class ImageBootTests
 {
@@ -32,7 +34,7 @@ public sealed class ImageBootTests
             "umount /mnt; echo SMOKE-DONE; poweroff -f";
         var append = $"{image.KernelCmdline} rdinit=/bin/sh -- -c \"{script}\"";
 
-        await using var vm = QemuGuest.Start(image, append, ShareTag);
+        await using var vm = QemuGuest.Start(image, append, ShareTag, kernel: image.UncompressedKernel ?? image.Kernel);
         var exited = await vm.WaitForExitAsync(BootTimeout);
         Assert.True(exited, "the smoke-test VM did not power off within 180 s" + vm.Diagnostics());
 

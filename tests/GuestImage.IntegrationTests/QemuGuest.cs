@@ -45,9 +45,9 @@ internal sealed class QemuGuest : IAsyncDisposable
 
     /// <summary>
     /// Starts QEMU. <paramref name="append"/> is the kernel command line; <paramref name="shareTag"/>
-    /// the 9p mount tag the agent expects.
+    /// the 9p mount tag the agent expects; <paramref name="kernel"/> defaults to the image's vmlinuz.
     /// </summary>
-    public static QemuGuest Start(GuestImageFiles image, string append, string shareTag, int memoryMiB = 512)
+    public static QemuGuest Start(GuestImageFiles image, string append, string shareTag, string? kernel = null, int memoryMiB = 512)
     {
         ArgumentNullException.ThrowIfNull(image);
         var qemu = Prerequisites.FindTool("qemu-system-x86_64")
@@ -58,7 +58,7 @@ internal sealed class QemuGuest : IAsyncDisposable
         [
             "-machine", "q35,accel=tcg", "-cpu", "EPYC", "-m", memoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-smp", "1", "-nodefaults", "-no-reboot", "-nographic",
-            "-kernel", image.Kernel, "-initrd", image.Initrd, "-append", append,
+            "-kernel", kernel ?? image.Kernel, "-initrd", image.Initrd, "-append", append,
             "-serial", "file:" + Path.Combine(workDir, "console.log"),
             "-device", "virtio-serial-pci",
             "-chardev", $"socket,id={AgentChardevId},path={Path.Combine(workDir, "agent.sock")},server=on,wait=off",

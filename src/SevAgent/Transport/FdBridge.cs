@@ -19,10 +19,18 @@ internal static unsafe class FdBridge
     {
         OuterClosed,
         InnerClosed,
+
+        /// <summary>The tracker saw a new connection start; its bytes are in the leftover.</summary>
+        Resync,
     }
 
-    public static End Run(int outer, int inner)
+    /// <summary>Bridges until one side ends; <paramref name="tracker"/> (optional) watches the outer-to-inner stream.</summary>
+    public static End Run(int outer, int inner, Http2FrameTracker? tracker = null) => Run(outer, inner, tracker, out _);
+
+    /// <summary>As <see cref="Run(int, int, Http2FrameTracker?)"/>; on Resync, <paramref name="leftover"/> holds the new connection's first bytes.</summary>
+    public static End Run(int outer, int inner, Http2FrameTracker? tracker, out byte[] leftover)
     {
+        leftover = [];
         var toInner = new byte[BufferSize];
         var toOuter = new byte[BufferSize];
         int toInnerStart = 0, toInnerEnd = 0, toOuterStart = 0, toOuterEnd = 0;
@@ -78,6 +86,13 @@ internal static unsafe class FdBridge
                     {
                         toInnerStart = 0;
                         toInnerEnd = (int)n;
+                        var sync = tracker?.Feed(toInner.AsSpan(0, toInnerEnd)) ?? -1;
+                        if (sync >= 0)
+                        {
+                            // Flush nothing more to the old connection: it is being replaced.
+                            leftover = toInner.AsSpan(sync, toInnerEnd - sync).ToArray();
+                            return End.Resync;
+                        }
                     }
                     else if (!Retry())
                     {

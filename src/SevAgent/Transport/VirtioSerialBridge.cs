@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
+using SevAgentProto;
 
 namespace SevAgent.Transport;
 
@@ -12,6 +13,8 @@ namespace SevAgent.Transport;
 /// (POLLHUP) that connection is dropped. While disconnected the driver reports POLLHUP at once,
 /// so the bridge does not poll then: it sleeps until SIGIO, which the driver sends to the fd's
 /// owner when the host opens or closes its end (O_ASYNC), with a slow re-check as a safety net.
+/// A quick reconnect can escape the hang-up check, so each host connection announces itself
+/// (<see cref="LinkHandshake"/>); bytes before that announcement are dropped.
 /// </summary>
 internal sealed class VirtioSerialBridge : IDisposable
 {
@@ -81,37 +84,157 @@ internal sealed class VirtioSerialBridge : IDisposable
         _wake.Dispose();
     }
 
-    private unsafe void Run(int port)
+    private void Run(int port)
     {
         while (true)
         {
             if (!HostConnected(port))
             {
-                // Drain wake-ups that predate the check, then sleep until the next SIGIO.
+                // Sleep until the next SIGIO (host open/close); the timeout is only a safety net.
                 _wake.Wait(TimeSpan.FromSeconds(1));
                 continue;
             }
 
-            _log.LogInformation("host connected on {Device}", _device);
+            // Host connected: wait for the start of its connection (LinkHandshake), then serve
+            // it on a fresh Kestrel connection until either side ends it.
+            byte[] carried = [];
             while (true)
             {
+                var start = AwaitStart(port, carried);
+                carried = [];
+                if (start is null)
+                {
+                    _log.LogInformation("host disconnected from {Device}", _device);
+                    break;
+                }
+
                 using var inner = _inner.Connect();
-                var end = FdBridge.Run(port, (int)inner.Handle);
+                var (kind, nonce, first) = start.Value;
+                if (kind == LinkHandshake.Start.Sync && !WriteAll(port, LinkHandshake.ReadyLine(nonce)))
+                {
+                    break;
+                }
+
+                if (!WriteAll((int)inner.Handle, first))
+                {
+                    continue;
+                }
+
+                _log.LogInformation("host connected on {Device} ({Kind})", _device, kind == LinkHandshake.Start.Sync ? "handshake" : "no handshake");
+                var tracker = new Http2FrameTracker();
+                tracker.Feed(first);
+                var end = FdBridge.Run(port, (int)inner.Handle, tracker, out var leftover);
                 if (end == FdBridge.End.OuterClosed)
                 {
                     _log.LogInformation("host disconnected from {Device}", _device);
                     break;
                 }
 
-                // Kestrel ended the HTTP/2 connection while the host stays: the host's next
-                // bytes start a new connection, so wait for them before connecting again.
-                _log.LogInformation("agent connection ended on {Device}; waiting for the host's next connection", _device);
-                if (!WaitReadable(port))
+                if (end == FdBridge.End.Resync)
                 {
-                    break;
+                    _log.LogInformation("host reconnected on {Device} without a hang-up", _device);
+                    carried = leftover;
+                    continue;
+                }
+
+                // Kestrel ended the connection while the host stays connected: the host's next
+                // connection announces itself again.
+                _log.LogInformation("agent connection ended on {Device}; waiting for the host's next connection", _device);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads from the port until a sync line or an HTTP/2 preface; returns the kind, the nonce and
+    /// the connection's first bytes, or null when the host hangs up first. Earlier bytes are
+    /// stale (a previous connection's) and dropped.
+    /// </summary>
+    private static unsafe (LinkHandshake.Start Kind, string Nonce, byte[] First)? AwaitStart(int port, byte[] carried)
+    {
+        var pending = new List<byte>(carried);
+        if (carried.Length > 0 && LinkHandshake.Scan(carried) is { Kind: not LinkHandshake.Start.None } early)
+        {
+            return (early.Kind, early.Nonce, carried[early.Offset..]);
+        }
+
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var pfd = new LibC.PollFd { Fd = port, Events = LibC.POLLIN };
+            if (LibC.poll(&pfd, 1, -1) < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == LibC.EINTR)
+                {
+                    continue;
+                }
+
+                return null;
+            }
+
+            if ((pfd.Revents & LibC.POLLIN) == 0)
+            {
+                return null;
+            }
+
+            nint n;
+            fixed (byte* p = buffer)
+            {
+                n = LibC.read(port, p, (nuint)buffer.Length);
+            }
+
+            if (n == 0)
+            {
+                return null;
+            }
+
+            if (n < 0)
+            {
+                continue;
+            }
+
+            pending.AddRange(buffer.AsSpan(0, (int)n));
+            var data = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
+            var (kind, nonce, offset) = LinkHandshake.Scan(data);
+            if (kind != LinkHandshake.Start.None)
+            {
+                return (kind, nonce, data[offset..].ToArray());
+            }
+
+            pending.RemoveRange(0, offset);
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="data"/> to a non-blocking fd; false on hang-up or error.</summary>
+    private static unsafe bool WriteAll(int fd, byte[] data)
+    {
+        var done = 0;
+        fixed (byte* p = data)
+        {
+            while (done < data.Length)
+            {
+                var n = LibC.write(fd, p + done, (nuint)(data.Length - done));
+                if (n > 0)
+                {
+                    done += (int)n;
+                    continue;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (n < 0 && errno is not (LibC.EAGAIN or LibC.EINTR))
+                {
+                    return false;
+                }
+
+                var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLOUT };
+                LibC.poll(&pfd, 1, -1);
+                if ((pfd.Revents & (LibC.POLLHUP | LibC.POLLERR | LibC.POLLNVAL)) != 0 && (pfd.Revents & LibC.POLLOUT) == 0)
+                {
+                    return false;
                 }
             }
         }
+
+        return true;
     }
 
     private static unsafe bool HostConnected(int port)
@@ -121,18 +244,4 @@ internal sealed class VirtioSerialBridge : IDisposable
         return rc >= 0 && (pfd.Revents & LibC.POLLHUP) == 0;
     }
 
-    private static unsafe bool WaitReadable(int port)
-    {
-        while (true)
-        {
-            var pfd = new LibC.PollFd { Fd = port, Events = LibC.POLLIN };
-            var rc = LibC.poll(&pfd, 1, -1);
-            if (rc < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR)
-            {
-                continue;
-            }
-
-            return rc > 0 && (pfd.Revents & LibC.POLLIN) != 0;
-        }
-    }
 }

@@ -40,6 +40,11 @@ internal sealed class DeleteCommand
     public async Task<byte[]> RunAsync(CancellationToken ct)
     {
         var bundle = _args.Bundle.Length > 0 ? Path.GetFullPath(_args.Bundle) : _env.WorkingDirectory;
+        if (bundle.Length == 0)
+        {
+            return ResponseBytes(DateTimeOffset.UtcNow);
+        }
+
         await Step("stop the task in the running daemon", () => ReleaseSocketAsync(bundle, ct));
         await Step("unmount the rootfs", () =>
         {

@@ -5,7 +5,8 @@ namespace SevShim.Hosting;
 /// <summary>
 /// The process facts commands depend on, gathered once so that tests can substitute them:
 /// environment variables, working directory (containerd runs the shim in the bundle) and the
-/// shim's own executable (re-executed as the daemon).
+/// shim's own executable (re-executed as the daemon). WorkingDirectory is empty when the
+/// process's cwd no longer exists.
 /// </summary>
 internal sealed record ShimEnvironment(IReadOnlyDictionary<string, string> Variables, string WorkingDirectory, string ExecutablePath)
 {
@@ -18,9 +19,20 @@ internal sealed record ShimEnvironment(IReadOnlyDictionary<string, string> Varia
             variables[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
         }
 
+        string cwd;
+        try
+        {
+            cwd = Directory.GetCurrentDirectory();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The bundle was removed under us (delete after containerd cleaned up): no working directory.
+            cwd = string.Empty;
+        }
+
         return new ShimEnvironment(
             variables,
-            Directory.GetCurrentDirectory(),
+            cwd,
             Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the shim's own executable path"));
     }
 

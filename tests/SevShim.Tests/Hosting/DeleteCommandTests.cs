@@ -46,6 +46,17 @@ public sealed class DeleteCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task VanishedWorkingDirectoryWithoutBundleFlagStillAnswers()
+    {
+        var args = ShimArgumentParser.Parse(["-namespace", "ns", "-id", "c9", "delete"]);
+        var env = new ShimEnvironment(new Dictionary<string, string>(), string.Empty, "/nonexistent");
+        using var warnings = new StringWriter();
+        var bytes = await new DeleteCommand(args, env, warnings).RunAsync(CancellationToken.None);
+        Assert.Equal(137u, DeleteResponse.Parser.ParseFrom(bytes).ExitStatus);
+        Assert.Equal(string.Empty, warnings.ToString());
+    }
+
+    [Fact]
     public async Task RunningTwiceIsHarmless()
     {
         var (bundle, socket) = Bundle("c1", "pod");

@@ -1,0 +1,86 @@
+using System.Globalization;
+using SevShim.IntegrationTests.Support;
+
+namespace SevShim.IntegrationTests.Leaks;
+
+/// <summary>
+/// N times `ctr run --rm ... true`, then a list of what stayed: shim processes of the private
+/// containerd, QEMUs of the pods, bundle and pod state folders, mounts below the private folder
+/// or the pods' /run/sevshim folders, shim sockets, FIFO folders.
+/// </summary>
+public static class LeakCycles
+{
+    /// <summary>SEVSHIM_LEAK_CYCLES, else <paramref name="defaultCycles"/>.</summary>
+    public static int Cycles(int defaultCycles)
+    {
+        var text = Environment.GetEnvironmentVariable("SEVSHIM_LEAK_CYCLES");
+        if (string.IsNullOrEmpty(text))
+        {
+            return defaultCycles;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new InvalidOperationException($"SEVSHIM_LEAK_CYCLES='{text}' is not a positive number of cycles; unset it for {defaultCycles}");
+    }
+
+    /// <summary>Runs the cycles with <paramref name="runtime"/> and asserts that nothing stayed.</summary>
+    public static async Task RunAsync(CtrFixture fixture, string runtime, string shimName, int cycles)
+    {
+        ArgumentNullException.ThrowIfNull(fixture);
+        var c = await fixture.GetAsync();
+        var ids = Enumerable.Range(0, cycles).Select(i => c.NewId("leak" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+        try
+        {
+            await CtrDiagnostics.RunAsync(c, ids, async () =>
+            {
+                foreach (var id in ids)
+                {
+                    var run = await c.CtrAsync(TimeSpan.FromMinutes(4), [.. c.RunArgs(runtime, id, ["--rm"], "true")]);
+                    Assert.True(run.ExitCode == 0, $"cycle {id}: {run.Describe()}");
+                }
+
+                // The shim's teardown finishes after ctr returns; give it time, then list what stayed.
+                var leaks = new List<string>();
+                await CtrWait.UntilAsync(() => Task.FromResult((leaks = Leaks(c, ids, shimName)).Count == 0), TimeSpan.FromMinutes(1));
+                Assert.True(leaks.Count == 0, $"after {cycles} cycles with {runtime} these remain:\n" + string.Join('\n', leaks));
+            });
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await c.RemoveContainerAsync(id);
+            }
+        }
+    }
+
+    private static List<string> Leaks(CtrContainerd c, IReadOnlyList<string> ids, string shimName)
+    {
+        var leaks = new List<string>();
+        leaks.AddRange(CtrHost.ProcessesWith(c.Address)
+            .Where(p => p.CommandLine.Contains(shimName, StringComparison.Ordinal))
+            .Select(p => $"shim process {p.Pid}: {p.CommandLine}"));
+        foreach (var id in ids)
+        {
+            leaks.AddRange(CtrPods.QemuPids(id).Select(pid => $"QEMU process {pid} of {id}"));
+            var bundle = c.BundleOf(id);
+            if (Directory.Exists(bundle))
+            {
+                leaks.Add("bundle folder " + bundle);
+            }
+
+            var pod = Path.Combine(CtrContainerd.ShimStateRoot, id);
+            if (Directory.Exists(pod))
+            {
+                leaks.Add("pod state folder " + pod);
+            }
+        }
+
+        leaks.AddRange(CtrHost.MountsWith(c.Dir).Select(m => "mount " + m));
+        leaks.AddRange(CtrHost.MountsWith(Path.Combine(CtrContainerd.ShimStateRoot, c.Token)).Select(m => "mount " + m));
+        leaks.AddRange(Directory.EnumerateFileSystemEntries(c.ShimSocketDir).Select(s => "shim socket " + s));
+        leaks.AddRange(Directory.EnumerateFileSystemEntries(c.FifoDir).Select(f => "fifo folder " + f));
+        return leaks;
+    }
+}
