@@ -94,7 +94,7 @@ internal sealed class AgentVm : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             _channel?.Dispose();
-            _channel = AgentChannel.ForUnixSocket(Vm.AgentSocket);
+            _channel = AgentChannel.ForVirtioSerial(Vm.AgentSocket, attemptTimeout: AttemptTimeout);
             Client = new Agent.AgentClient(_channel);
             try
             {

@@ -69,7 +69,7 @@ internal sealed class AgentClient : IDisposable
                     $"sevshim: the agent in the pod VM did not answer within {bootTimeout.TotalSeconds:0} s (timeouts.boot_seconds; last error: {lastError}); guest console:\n{describeFailure()}");
             }
 
-            var channel = File.Exists(socketPath) ? AgentChannel.ForUnixSocket(socketPath) : null;
+            var channel = File.Exists(socketPath) ? AgentChannel.ForVirtioSerial(socketPath, attemptTimeout: attempt) : null;
             if (channel is not null)
             {
                 try
