@@ -2,14 +2,15 @@
 # Builds the sevshim guest image from Debian packages (ARCHITECTURE.md, decision 5):
 #   vmlinuz        Debian's linux-image-<abi>-amd64 kernel (bzImage, xz inside)
 #   vmlinux        the same kernel uncompressed, for QEMU's PVH entry (non-confidential fast boot)
-#   initrd.img     a reproducible newc cpio (gzip -n): busybox, crun + its libraries, the agent,
+#   initrd.img     a reproducible newc cpio (gzip -n, lz4 -l or none): busybox, crun + its libraries, the agent,
 #                  the kernel modules the VM needs, and /init (guest-image/init.sh)
 #   manifest.json  package names and versions, sha256 of every artefact, kernel command line
 #
 # Network use: apt-get download only (the .deb files are cached in --cache, so a rebuild from the
 # same package versions downloads nothing). Two builds from the same package versions and the same
 # agent binary give byte-identical files: fixed mtimes (SOURCE_DATE_EPOCH, default: the kernel
-# package's own vmlinuz mtime), a sorted member list, `cpio --reproducible`, `gzip -n`.
+# package's own vmlinuz mtime), a sorted member list, `cpio --reproducible`, `gzip -n` (lz4's
+# legacy format has no timestamp).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,10 +20,12 @@ out="$repo/artifacts/guest"
 agent=""
 cache="${SEVSHIM_DEB_CACHE:-$repo/artifacts/guest-debs}"
 kernel_pkg=""
+compression="${SEVSHIM_INITRD_COMPRESSION:-lz4}"
 
 usage() {
   cat <<EOF
 usage: guest-image/build.sh [--out DIR] [--agent PATH] [--cache DIR] [--kernel-package NAME]
+                            [--compression gzip|lz4|none]
   --out DIR              output folder (default: artifacts/guest)
   --agent PATH           the Native AOT sevagent binary (default: artifacts/agent/sevagent,
                          published with dotnet when absent)
@@ -30,6 +33,7 @@ usage: guest-image/build.sh [--out DIR] [--agent PATH] [--cache DIR] [--kernel-p
                          or \$SEVSHIM_DEB_CACHE)
   --kernel-package NAME  a concrete linux-image-<abi>-amd64 package (default: what
                          linux-image-amd64 depends on)
+  --compression C        initrd compression (default: lz4: fastest to unpack under TCG)
 Environment: SOURCE_DATE_EPOCH overrides the timestamp of every initrd member.
 EOF
 }
@@ -43,17 +47,23 @@ while [[ $# -gt 0 ]]; do
     --agent) [[ $# -ge 2 ]] || die "--agent needs a file"; agent="$2"; shift 2 ;;
     --cache) [[ $# -ge 2 ]] || die "--cache needs a folder"; cache="$2"; shift 2 ;;
     --kernel-package) [[ $# -ge 2 ]] || die "--kernel-package needs a name"; kernel_pkg="$2"; shift 2 ;;
+    --compression) [[ $# -ge 2 ]] || die "--compression needs gzip, lz4 or none"; compression="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
   esac
 done
 
+case "$compression" in
+  gzip | lz4 | none) ;;
+  *) die "--compression '$compression' is not one of gzip, lz4, none" ;;
+esac
+
 # Modules the guest loads at boot (the rest of their dependencies is resolved from modules.dep):
 # virtio transport and console (agent channel), vsock, 9p (shared rootfs), scsi disks (block
-# rootfs), ext4 and overlay (container root filesystems), a hardware RNG so early getrandom()
-# does not wait for entropy.
+# rootfs), ext4 and overlay (container root filesystems). No virtio-rng: Debian's kernel trusts
+# RDRAND (CONFIG_RANDOM_TRUST_CPU), which TCG's EPYC model has, so the CRNG is ready at once.
 modules=(virtio_pci virtio_console vmw_vsock_virtio_transport 9pnet_virtio 9p virtio_scsi sd_mod
-  ext4 overlay virtio_rng)
+  ext4 overlay)
 
 # The kernel command line the shim uses (see guest-image/README.md for the measurements behind it).
 cmdline="console=ttyS0 quiet panic=-1 nomodeset i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"
@@ -62,6 +72,7 @@ cmdline="console=ttyS0 quiet panic=-1 nomodeset i8042.noaux i8042.nokbd i8042.no
 ensure_tools() {
   local -A need=([apt-get]=apt [dpkg-deb]=dpkg [cpio]=cpio [gzip]=gzip [xz]=xz-utils
     [depmod]=kmod [modprobe]=kmod [sha256sum]=coreutils [readelf]=binutils)
+  if [[ "$compression" == lz4 ]]; then need[lz4]=lz4; fi
   local missing=() tool
   for tool in "${!need[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$tool" >/dev/null 2>&1 \
@@ -170,7 +181,10 @@ done
 kdir="$work/pkg/$kernel_pkg"
 kver="$(basename "$(find "$kdir/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)")"
 [[ -n "$kver" && -f "$kdir/boot/vmlinuz-$kver" ]] || die "$kernel_pkg has no /boot/vmlinuz-<version>"
-grep -q '^CONFIG_RD_GZIP=y' "$kdir/boot/config-$kver" || die "$kernel_pkg cannot unpack a gzip initrd (CONFIG_RD_GZIP)"
+case "$compression" in
+  gzip) grep -q '^CONFIG_RD_GZIP=y' "$kdir/boot/config-$kver" || die "$kernel_pkg cannot unpack a gzip initrd (CONFIG_RD_GZIP): use --compression none" ;;
+  lz4) grep -q '^CONFIG_RD_LZ4=y' "$kdir/boot/config-$kver" || die "$kernel_pkg cannot unpack an lz4 initrd (CONFIG_RD_LZ4): use --compression none" ;;
+esac
 
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(stat -c %Y "$kdir/boot/vmlinuz-$kver")}"
 
@@ -251,8 +265,8 @@ done
 
 log "libraries resolved"
 # Kernel modules: the closure of the wanted modules (and their softdeps) by the package's
-# modules.dep, copied with a modules.dep for just that subset; /etc/modules-load lists them in
-# load order for /init, which uses insmod (no modprobe logic at boot).
+# modules.dep, copied with a modules.dep for just that subset; /etc/modules-load names them in
+# load order (softdeps included) for /init's single `modprobe -a`.
 kroot="$kdir"
 depmod -b "$kroot" "$kver"
 : >"$work/load-order"
@@ -270,7 +284,8 @@ while read -r ko; do
   rel="${ko#"$kroot"/}"
   mkdir -p "$root/$(dirname "$rel")"
   cp -a "$ko" "$root/$rel"
-  echo "/$rel" >>"$root/etc/modules-load"
+  m="$(basename "$rel" .ko)"
+  echo "${m//-/_}" >>"$root/etc/modules-load"
 done <"$work/load-order"
 cp -a "$kdir/lib/modules/$kver/modules.builtin" "$kdir/lib/modules/$kver/modules.builtin.modinfo" \
   "$kdir/lib/modules/$kver/modules.order" \
@@ -292,7 +307,12 @@ done
 # --- 4. initrd --------------------------------------------------------------------------------
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort \
-  | cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -9 -n >"$work/initrd.img"
+  | cpio --quiet -o -H newc --reproducible -R 0:0) >"$work/initrd.cpio"
+case "$compression" in
+  gzip) gzip -9 -n -c "$work/initrd.cpio" >"$work/initrd.img" ;;
+  lz4) lz4 -l -9 -q -c "$work/initrd.cpio" >"$work/initrd.img" ;;   # the kernel reads lz4's legacy format
+  none) cp "$work/initrd.cpio" "$work/initrd.img" ;;
+esac
 
 log "initrd written"
 # --- 5. kernel --------------------------------------------------------------------------------
@@ -323,9 +343,9 @@ artefacts=(vmlinuz initrd.img)
   echo "  \"kernel_version\": $(json_str "$kver"),"
   echo "  \"kernel_cmdline\": $(json_str "$cmdline"),"
   echo "  \"source_date_epoch\": $SOURCE_DATE_EPOCH,"
-  echo "  \"initrd_compression\": \"gzip\","
+  echo "  \"initrd_compression\": \"$compression\","
   echo "  \"modules\": ["
-  sed 's|.*/||; s|\.ko$||' "$root/etc/modules-load" | while read -r m; do echo "    $(json_str "$m"),"; done \
+  while read -r m; do echo "    $(json_str "$m"),"; done <"$root/etc/modules-load" \
     | sed '$ s/,$//'
   echo "  ],"
   echo "  \"packages\": ["

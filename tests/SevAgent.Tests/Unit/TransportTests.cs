@@ -1,0 +1,99 @@
+using System.Net.Sockets;
+using System.Text;
+using SevAgent.Transport;
+using SevAgentProto;
+
+namespace SevAgent.Tests.Unit;
+
+public sealed class TransportTests
+{
+    [Fact]
+    public async Task FdBridge_copies_both_ways_and_reports_the_outer_hangup()
+    {
+        var (hostEnd, outer) = Pair();
+        var (inner, kestrelEnd) = Pair();
+        using (hostEnd)
+        using (outer)
+        using (inner)
+        using (kestrelEnd)
+        {
+            FdBridge.SetNonBlocking((int)outer.Handle);
+            FdBridge.SetNonBlocking((int)inner.Handle);
+            var bridge = Task.Factory.StartNew(() => FdBridge.Run((int)outer.Handle, (int)inner.Handle), TaskCreationOptions.LongRunning);
+
+            await hostEnd.SendAsync(Encoding.ASCII.GetBytes("to-agent"));
+            Assert.Equal("to-agent", await ReceiveAsync(kestrelEnd, 8));
+            await kestrelEnd.SendAsync(Encoding.ASCII.GetBytes("to-host"));
+            Assert.Equal("to-host", await ReceiveAsync(hostEnd, 7));
+
+            hostEnd.Shutdown(SocketShutdown.Both);
+            Assert.Equal(FdBridge.End.OuterClosed, await bridge.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+    }
+
+    [Fact]
+    public async Task FdBridge_flushes_to_the_host_when_the_inner_side_ends()
+    {
+        var (hostEnd, outer) = Pair();
+        var (inner, kestrelEnd) = Pair();
+        using (hostEnd)
+        using (outer)
+        using (inner)
+        using (kestrelEnd)
+        {
+            FdBridge.SetNonBlocking((int)outer.Handle);
+            FdBridge.SetNonBlocking((int)inner.Handle);
+            var bridge = Task.Factory.StartNew(() => FdBridge.Run((int)outer.Handle, (int)inner.Handle), TaskCreationOptions.LongRunning);
+
+            await kestrelEnd.SendAsync(Encoding.ASCII.GetBytes("goaway"));
+            kestrelEnd.Shutdown(SocketShutdown.Both);
+
+            Assert.Equal(FdBridge.End.InnerClosed, await bridge.WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal("goaway", await ReceiveAsync(hostEnd, 6));
+        }
+    }
+
+    [Fact]
+    public void Vsock_listener_fd_can_be_wrapped_in_a_socket_or_the_error_names_vsock()
+    {
+        if (!File.Exists("/dev/vsock"))
+        {
+            var e = Assert.ThrowsAny<SocketException>(() => Vsock.Listen(new VsockEndPoint(VsockEndPoint.CidAny, 49152)));
+            Assert.Contains("vsock", e.Message, StringComparison.OrdinalIgnoreCase);
+            return;
+        }
+
+        var port = (uint)Random.Shared.Next(50000, 60000);
+        var fd = Vsock.Listen(new VsockEndPoint(VsockEndPoint.CidAny, port));
+        using var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        Assert.Equal(SocketType.Stream, socket.SocketType);
+    }
+
+    private static (Socket A, Socket B) Pair()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "bridge-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var a = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        a.Connect(new UnixDomainSocketEndPoint(path));
+        var b = listener.Accept();
+        File.Delete(path);
+        return (a, b);
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket, int count)
+    {
+        var buffer = new byte[count];
+        var got = 0;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (got < count)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(got), cts.Token);
+            Assert.NotEqual(0, n);
+            got += n;
+        }
+
+        return Encoding.ASCII.GetString(buffer);
+    }
+}
