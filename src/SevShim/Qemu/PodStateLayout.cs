@@ -27,6 +27,15 @@ internal sealed record PodStateLayout(string Directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         SandboxIds.Validate(sandboxId);
-        return new PodStateLayout(Path.Combine(Path.GetFullPath(root), sandboxId));
+        var layout = new PodStateLayout(Path.Combine(Path.GetFullPath(root), sandboxId));
+        // sockaddr_un.sun_path holds 108 bytes including the terminating NUL (unix(7)).
+        if (System.Text.Encoding.UTF8.GetByteCount(layout.AgentSocket) > 107)
+        {
+            throw new Errors.ShimException(
+                Errors.ShimErrorKind.InvalidArgument,
+                $"sevshim: the pod state folder {layout.Directory} is too long for unix socket paths (107 bytes): use a shorter state root than {root}");
+        }
+
+        return layout;
     }
 }
