@@ -8,18 +8,18 @@ namespace SevShim.IntegrationTests;
 /// output is the address alone, the daemon is detached on a 0600 socket, a second start of the
 /// same pod reuses it, and delete answers one DeleteResponse.
 /// </summary>
-public sealed class ShimBinaryTests : IAsyncDisposable
+public sealed class ShimBinaryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sevbin-").FullName;
 
-    public async ValueTask DisposeAsync()
+    // xUnit 2 disposes test classes through IDisposable only (not IAsyncDisposable).
+    public void Dispose()
     {
         foreach (var pid in ShimProcesses.Find(RepoPaths.ShimBinary, _dir))
         {
             _ = Signals.Kill(pid, Signals.SIGKILL);
         }
 
-        await Task.Yield();
         Directory.Delete(_dir, true);
     }
 

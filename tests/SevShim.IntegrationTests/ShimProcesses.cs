@@ -17,7 +17,8 @@ internal static class ShimProcesses
 
             try
             {
-                var exe = new FileInfo(Path.Combine(dir, "exe")).ResolveLinkTarget(false)?.FullName;
+                // A binary replaced by a rebuild shows as "<path> (deleted)"; it is still ours.
+                var exe = new FileInfo(Path.Combine(dir, "exe")).ResolveLinkTarget(false)?.FullName?.Replace(" (deleted)", string.Empty, StringComparison.Ordinal);
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
                 if (exe == real && cmdline.Contains(marker, StringComparison.Ordinal))
                 {
