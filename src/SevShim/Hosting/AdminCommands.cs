@@ -65,13 +65,28 @@ internal static class AdminCommands
     /// HOOK(check): host readiness for SEV, with the fix for each gap. The sevcheck helper is
     /// writing it as a library call; wire it here (one line) once it is on main.
     /// </summary>
-    public static int Check(IReadOnlyList<string> rest, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> CheckAsync(IReadOnlyList<string> rest, ShimEnvironment env, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(rest);
+        ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        stderr.WriteLine($"{BinaryName} check: not yet available in this build");
-        return 1;
+
+        // The configured QEMU and firmware are what pods would use, so they are what is checked;
+        // --qemu and --firmware override them. A broken configuration is reported, not fatal:
+        // the host check is still worth having.
+        var defaults = new Sev.Check.SevCheckOptions();
+        try
+        {
+            var config = ConfigLocator.Load(ConfigLocator.Resolve(null, env.Get));
+            defaults = new Sev.Check.SevCheckOptions { QemuBinary = config.QemuPath, FirmwarePath = config.FirmwarePath };
+        }
+        catch (ConfigException e)
+        {
+            await stderr.WriteLineAsync($"{BinaryName} check: configuration ignored: {e.Message}");
+        }
+
+        return await Sev.Check.SevCheckCommand.RunAsync([.. rest], defaults, stdout, stderr, CancellationToken.None);
     }
 
     /// <summary><c>measure ...</c>: the expected launch digest (Sev.Measurement's verb).</summary>

@@ -47,7 +47,7 @@ internal static class ShimHost
                 ShimAction.Daemon => await new ShimDaemon(parsed, env, RegisterServices).RunAsync(),
                 ShimAction.Version => AdminCommands.Version(Console.Out),
                 ShimAction.Config => AdminCommands.Config(parsed.Rest, env, Console.Out, Console.Error),
-                ShimAction.Check => AdminCommands.Check(parsed.Rest, Console.Out, Console.Error),
+                ShimAction.Check => await AdminCommands.CheckAsync(parsed.Rest, env, Console.Out, Console.Error),
                 ShimAction.Measure => AdminCommands.Measure(parsed.Rest, Console.Out, Console.Error),
                 _ => Fail("-info (RuntimeInfo) is not supported by sevshim; containerd only needs it for idmapped mounts"),
             };

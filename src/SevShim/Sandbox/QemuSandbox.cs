@@ -79,6 +79,10 @@ internal sealed partial class QemuSandbox : ISandbox
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         log = log.ForContext("sandbox", sandboxId);
+
+        // First, before any other refusal: a pod that asked for encryption on a host that cannot
+        // give it is told exactly that, with the check's findings (ARCHITECTURE decision 8).
+        var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
         if (config.Rootfs != RootfsMode.Shared)
         {
             throw new ShimException(
@@ -97,7 +101,6 @@ internal sealed partial class QemuSandbox : ISandbox
         var image = GuestImage.Resolve(config);
         var accel = AcceleratorSelector.SelectForHost(confidential: config.Confidential != ConfidentialMode.None);
         log.Information("pod VM accelerator: {Reason}", accel.Reason);
-        var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
         var cmdline = confidential is null ? image.KernelCommandLine : string.Join(' ', confidential.KernelParameters.Prepend(image.KernelCommandLine));
         QemuStateCleanup.RemovePodState(options.StateRoot, sandboxId, log);
         PrepareStateDirectory(layout);

@@ -46,11 +46,16 @@ public sealed class ConfigVerbTests : IDisposable
     }
 
     [Fact]
-    public void CheckIsMarkedNotYetAvailable()
+    public async Task CheckReportsABrokenConfigurationAndRefusesAnUnknownFlag()
     {
+        var file = Path.Combine(_dir, "broken.toml");
+        File.WriteAllText(file, "[vm]\nno_such_key = 1\n");
+        var env = new ShimEnvironment(new Dictionary<string, string> { ["SEVSHIM_CONFIG"] = file }, _dir, "/x");
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        Assert.Equal(1, AdminCommands.Check([], stdout, stderr));
-        Assert.Contains("not yet available", stderr.ToString());
+        Assert.Equal(2, await AdminCommands.CheckAsync(["--no-such-flag"], env, stdout, stderr));
+        Assert.Contains("configuration ignored", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("no_such_key", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--no-such-flag", stderr.ToString(), StringComparison.Ordinal);
     }
 }
