@@ -49,10 +49,32 @@ internal sealed class AgentClient : IDisposable
         ArgumentNullException.ThrowIfNull(log);
         using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         boot.CancelAfter(bootTimeout);
+
+        // QEMU dying ends the wait at once.
+        _ = vmExited.ContinueWith(
+            _ =>
+            {
+                try
+                {
+                    boot.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The wait was over before QEMU exited.
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         var started = DateTimeOffset.UtcNow;
-        // Short first attempts find an agent that is already up quickly; later ones grow so that a
-        // slow (TCG, loaded host) first answer is not cut off again and again.
-        var attempt = TimeSpan.FromSeconds(2);
+
+        // The channel's handshake (AgentChannel.ForVirtioSerial) is what probes for a booted
+        // agent: a sync line sent before the agent opened its port is dropped by the guest, so each
+        // handshake attempt is short and retried on a fresh connection until the call's deadline.
+        // Once the handshake is answered the agent is up, and its first gRPC answer may take
+        // seconds under TCG on a loaded host: the Health call itself is never cut short (cutting
+        // it closed the connection and started over, again and again, on slow hosts).
+        var handshakeAttempt = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(3).Ticks, attemptLimit.Ticks));
         string lastError = "no attempt made";
         while (true)
         {
@@ -69,44 +91,41 @@ internal sealed class AgentClient : IDisposable
                     $"sevshim: the agent in the pod VM did not answer within {bootTimeout.TotalSeconds:0} s (timeouts.boot_seconds; last error: {lastError}); guest console:\n{describeFailure()}");
             }
 
-            var channel = File.Exists(socketPath) ? AgentChannel.ForVirtioSerial(socketPath, attemptTimeout: attempt) : null;
-            if (channel is not null)
-            {
-                try
-                {
-                    using var one = CancellationTokenSource.CreateLinkedTokenSource(boot.Token);
-                    one.CancelAfter(attempt);
-                    var client = new Proto.Agent.AgentClient(channel);
-                    var health = await client.HealthAsync(new Proto.HealthRequest(), cancellationToken: one.Token).ConfigureAwait(false);
-                    if (health.Status == Proto.HealthResponse.Types.ServingStatus.Serving)
-                    {
-                        log.Information(
-                            "agent {Version} answered after {Seconds:0.0} s",
-                            health.AgentVersion,
-                            (DateTimeOffset.UtcNow - started).TotalSeconds);
-                        return new AgentClient(channel);
-                    }
-
-                    lastError = "agent not serving yet";
-                }
-                catch (RpcException ex)
-                {
-                    lastError = $"{ex.StatusCode}: {ex.Status.Detail}";
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    lastError = $"no answer within {attempt.TotalSeconds:0} s";
-                }
-
-                channel.Dispose();
-                attempt = TimeSpan.FromTicks(Math.Min(attempt.Ticks * 2, attemptLimit.Ticks));
-            }
-            else
+            if (!File.Exists(socketPath))
             {
                 lastError = $"{socketPath} does not exist yet";
+                await Task.WhenAny(vmExited, Task.Delay(TimeSpan.FromMilliseconds(250), boot.Token)).ConfigureAwait(false);
+                continue;
             }
 
-            // Pace only the cheap failures (socket missing, refused); a timed-out attempt already waited.
+            var channel = AgentChannel.ForVirtioSerial(socketPath, attemptTimeout: handshakeAttempt);
+            try
+            {
+                var client = new Proto.Agent.AgentClient(channel);
+                var health = await client.HealthAsync(new Proto.HealthRequest(), cancellationToken: boot.Token).ConfigureAwait(false);
+                if (health.Status == Proto.HealthResponse.Types.ServingStatus.Serving)
+                {
+                    log.Information(
+                        "agent {Version} answered after {Seconds:0.0} s",
+                        health.AgentVersion,
+                        (DateTimeOffset.UtcNow - started).TotalSeconds);
+                    return new AgentClient(channel);
+                }
+
+                lastError = "agent not serving yet";
+            }
+            catch (RpcException ex)
+            {
+                lastError = $"{ex.StatusCode}: {ex.Status.Detail}";
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                lastError = "no answer";
+            }
+
+            channel.Dispose();
+
+            // A refused or dropped connection: pace the next try.
             await Task.WhenAny(vmExited, Task.Delay(TimeSpan.FromMilliseconds(250), boot.Token)).ConfigureAwait(false);
         }
     }

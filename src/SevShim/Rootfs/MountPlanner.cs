@@ -119,7 +119,30 @@ internal static class MountPlanner
         root ??= [];
         spec["root"] = root;
         root["path"] = RootfsSharedPath(request.ContainerId);
+        DefaultHostname(spec);
         return new ContainerMountPlan(containerDir, RootfsSharedPath(request.ContainerId), rootReadOnly, mounts, guestMounts, spec.ToJsonString());
+    }
+
+    /// <summary>
+    /// With runc, a container with its own UTS namespace and no spec hostname starts with the
+    /// host's hostname (the new namespace copies it). In the pod VM it would copy the guest's, so
+    /// the host's name is written into the spec: the container sees what it sees under runc.
+    /// </summary>
+    private static void DefaultHostname(JsonObject spec)
+    {
+        if (spec["hostname"] is JsonValue existing && existing.TryGetValue<string>(out var name) && name.Length > 0)
+        {
+            return;
+        }
+
+        var namespaces = (spec["linux"] as JsonObject)?["namespaces"] as JsonArray;
+        var ownUts = namespaces?.OfType<JsonObject>().Any(n =>
+            n["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "uts"
+            && (n["path"] is null || (n["path"] is JsonValue p && p.TryGetValue<string>(out var path) && path.Length == 0))) ?? false;
+        if (ownUts)
+        {
+            spec["hostname"] = System.Net.Dns.GetHostName();
+        }
     }
 
     /// <summary><paramref name="relative"/> joined under <paramref name="root"/>; refuses anything that climbs out.</summary>
