@@ -25,14 +25,16 @@ dotnet test SevRuntime.sln --no-build -nologo \
 rc=${PIPESTATUS[0]}
 set -e
 
-# One closing line for people and CI: "tests: N passed, N failed, N skipped".
+# One closing line for people and CI: "tests: N passed, N failed, N skipped", summed over the
+# per-assembly summaries dotnet test prints ("     Passed: N" and so on after "Total tests:").
 awk '
-  /^(Passed|Failed)!/ {
-    for (i = 1; i <= NF; i++) {
-      f = $i; gsub(/[^A-Za-z]/, "", f); v = $(i + 1); gsub(/[^0-9]/, "", v)
-      if (f == "Failed") failed += v; else if (f == "Passed") passed += v; else if (f == "Skipped") skipped += v
-    }
+  /^Total tests:/ { insummary = 1; next }
+  insummary && /^[ \t]+(Passed|Failed|Skipped):/ {
+    split($0, kv, ":"); key = kv[1]; gsub(/[ \t]/, "", key); value = kv[2] + 0
+    if (key == "Passed") passed += value; else if (key == "Failed") failed += value; else skipped += value
+    next
   }
+  { insummary = 0 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }
 ' "$log" | tee "$results/summary.txt"
 exit "$rc"
