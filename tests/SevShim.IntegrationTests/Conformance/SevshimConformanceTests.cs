@@ -34,7 +34,10 @@ public sealed class SevshimConformanceTests(CtrFixture fixture)
             (runc, vm) => Assert.True(runc.SameAs(vm), $"runc showed {runc}, sevshim showed {vm}"));
     }
 
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    // Intermittently, a second `ctr task exec` into the running container never starts in the
+    // guest (ExecAdded is published, Start hangs, the agent logs nothing for it); the same kind of
+    // in-guest hang was seen at CreateContainer. Open in the issue "ctr run end to end".
+    [KnownIssueFact("exec Start hangs in the guest agent, intermittently", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Detached_container_serves_attach_exec_ps_pause_metrics_and_signals_like_runc()
     {
         Ensure();

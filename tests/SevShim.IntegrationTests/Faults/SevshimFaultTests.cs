@@ -34,8 +34,11 @@ public sealed class SevshimFaultTests(CtrFixture fixture)
                 Assert.True(deleteTask.ExitCode == 0, "ctr task delete: " + deleteTask.Describe());
                 var deleteContainer = await c.CtrAsync("container", "delete", id);
                 Assert.True(deleteContainer.ExitCode == 0, "ctr container delete: " + deleteContainer.Describe());
-                Assert.True(await CtrWait.UntilAsync(() => Task.FromResult(CtrPods.ShimProcesses(c).Count == 0), Gone),
-                    "the shim still runs after its pod was deleted: " + string.Join("; ", CtrPods.ShimProcesses(c).Select(p => p.CommandLine)));
+                // Only this pod's shim: the fixture is shared, and another test's leftover is that test's failure.
+                IReadOnlyList<(int Pid, string CommandLine)> ThisPodsShim() =>
+                    CtrPods.ShimProcesses(c).Where(p => p.CommandLine.Contains($"-id {id} ", StringComparison.Ordinal)).ToList();
+                Assert.True(await CtrWait.UntilAsync(() => Task.FromResult(ThisPodsShim().Count == 0), Gone),
+                    "the shim still runs after its pod was deleted: " + string.Join("; ", ThisPodsShim().Select(p => p.CommandLine)));
             });
         }
         finally
