@@ -71,6 +71,12 @@ else
     }
 }
 
+// A guest has one or two vCPUs, so the thread pool starts with one or two threads, while every
+// crun call parks two of them in blocking pipe reads and gRPC handlers wait on those calls: keep
+// enough threads from the start that no request waits for the pool's slow thread injection.
+ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+ThreadPool.SetMinThreads(Math.Max(minWorkers, 16), Math.Max(minIo, 16));
+
 File.Delete(kestrelSocket);
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
 builder.Logging.AddProvider(loggerProvider);
