@@ -23,6 +23,7 @@ public static class HostPaths
     /// </summary>
     public static IReadOnlyList<string> FirmwareCandidates { get; } =
     [
+        "/usr/local/share/sevshim/OVMF.amdsev.fd",
         "/usr/share/sevshim/OVMF.amdsev.fd",
         "/usr/share/OVMF/OVMF.amdsev.fd",
         "/usr/share/ovmf/OVMF.amdsev.fd",

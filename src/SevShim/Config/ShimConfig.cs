@@ -14,16 +14,16 @@ internal sealed record ShimConfig
     public string QemuPath { get; init; } = "/usr/bin/qemu-system-x86_64";
 
     /// <summary>The guest kernel (vm.kernel).</summary>
-    public string KernelPath { get; init; } = "/usr/share/sevshim/vmlinuz";
+    public string KernelPath { get; init; } = "/usr/local/share/sevshim/vmlinuz";
 
     /// <summary>The guest initramfs holding the agent (vm.initrd).</summary>
-    public string InitrdPath { get; init; } = "/usr/share/sevshim/initrd.img";
+    public string InitrdPath { get; init; } = "/usr/local/share/sevshim/initrd.img";
 
     /// <summary>
     /// OVMF firmware for confidential pods (vm.firmware). Measured direct boot needs edk2's AmdSev
     /// build (OvmfPkg/AmdSev), which Debian's ovmf package does not ship (SEV.md 2.4).
     /// </summary>
-    public string FirmwarePath { get; init; } = "/usr/share/sevshim/OVMF.amdsev.fd";
+    public string FirmwarePath { get; init; } = "/usr/local/share/sevshim/OVMF.amdsev.fd";
 
     /// <summary>Virtual CPUs per pod VM (vm.vcpus).</summary>
     public int Vcpus { get; init; } = 1;
