@@ -83,6 +83,7 @@ internal sealed partial class QemuSandbox : ISandbox
         // First, before any other refusal: a pod that asked for encryption on a host that cannot
         // give it is told exactly that, with the check's findings (ARCHITECTURE decision 8).
         var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
+        UnencryptedPodWarning.LogIfUnencrypted(config, log);
         if (config.Rootfs != RootfsMode.Shared)
         {
             throw new ShimException(
