@@ -9,7 +9,8 @@
 # Knobs (environment): BENCH_REPS (cold starts per runtime and floor boots, default 5),
 # BENCH_ECHO_REPS (sevshim cold starts of `echo` for the first-output phase, default 2),
 # BENCH_EXEC_REPS (default 10), BENCH_TPUT_REPS (default 3), BENCH_TPUT_MIB (default 256),
-# BENCH_DENSITY (pods started at once, default 8), BENCH_TIMEOUT (seconds per ctr call, 180),
+# BENCH_DENSITY (pods started at once, default 8), BENCH_TIMEOUT (seconds per ctr call, 180;
+# BENCH_EXEC_TIMEOUT 60 for an exec of true, BENCH_TPUT_TIMEOUT 600 for a throughput run),
 # BENCH_VCPUS / BENCH_MEMORY_MIB (pod VM size, 1 / 512 like the tests), SEVSHIM_SKIP_BUILD=1.
 #
 # It starts its own containerd (own root, state, sockets, under a temp folder) with artifacts/bin
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --skip-build) skip_build=1 ;;
     --out) out=$(realpath -m "$2"); shift ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -37,6 +38,8 @@ tput_reps=${BENCH_TPUT_REPS:-3}
 tput_mib=${BENCH_TPUT_MIB:-256}
 density=${BENCH_DENSITY:-8}
 tmo=${BENCH_TIMEOUT:-180}
+exec_tmo=${BENCH_EXEC_TIMEOUT:-60}
+tput_tmo=${BENCH_TPUT_TIMEOUT:-600}
 vcpus=${BENCH_VCPUS:-1}
 memory_mib=${BENCH_MEMORY_MIB:-512}
 
@@ -74,17 +77,20 @@ containerd_pid=
 watchers=()
 ids_file=$work/ids
 
+# The caller's stdout and stderr, for the clean-up (a trap can fire inside a redirected command).
+exec 3>&1 4>&2
 cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
+  exec 1>&3 2>&4
   log "cleaning up"
   for p in "${watchers[@]}"; do kill "$p" 2>/dev/null; done
   if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
     for id in $(sort -u "$ids_file" 2>/dev/null); do
-      timeout 60 ctr -a "$addr" -n "$ns" task kill -s SIGKILL "$id" >/dev/null 2>&1
-      timeout 120 ctr -a "$addr" -n "$ns" task delete -f "$id" >/dev/null 2>&1
-      timeout 60 ctr -a "$addr" -n "$ns" container delete "$id" >/dev/null 2>&1
+      timeout -k 10 60 ctr -a "$addr" -n "$ns" task kill -s SIGKILL "$id" >/dev/null 2>&1
+      timeout -k 10 120 ctr -a "$addr" -n "$ns" task delete -f "$id" >/dev/null 2>&1
+      timeout -k 10 60 ctr -a "$addr" -n "$ns" container delete "$id" >/dev/null 2>&1
     done
     kill -TERM "$containerd_pid"
     for _ in $(seq 60); do kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.5; done
@@ -108,8 +114,8 @@ own_pids() {
   local d pid
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
-    [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
-    tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qE -- "$token-|$work" || continue
+    if [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ]; then continue; fi
+    tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qE -- "$token-|$work" || continue
     echo "$pid"
   done
 }
@@ -119,10 +125,10 @@ pid_of() {
   local d
   for d in /proc/[0-9]*; do
     local cmd
-    cmd=$(tr '\0' '\n' <"$d/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' '\n' 2>/dev/null <"$d/cmdline") || continue
     local ok=1 w
     for w in "$@"; do grep -qxF -- "$w" <<<"$cmd" || { ok=0; break; }; done
-    [ "$ok" = 1 ] && { echo "${d#/proc/}"; return 0; }
+    if [ "$ok" = 1 ]; then echo "${d#/proc/}"; return 0; fi
   done
   return 1
 }
@@ -130,7 +136,8 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; 
 mem_available_kib() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { echo "$EPOCHREALTIME"; }
 
-ctr_() { timeout "$tmo" ctr -a "$addr" -n "$ns" "$@"; }
+# ctr forwards SIGTERM to the container process, so a hung call needs timeout's KILL.
+ctr_() { timeout -k 10 "$tmo" ctr -a "$addr" -n "$ns" "$@"; }
 
 # Host-timestamps every line of a pod's guest console (the agent and the guest init log there;
 # the shim removes the file with the pod, so it is followed while it grows).
@@ -138,7 +145,7 @@ ctr_() { timeout "$tmo" ctr -a "$addr" -n "$ns" "$@"; }
 WATCH_PID=
 watch_console() {
   local id=$1 dest=$2
-  tail -n +1 -F -s 0.05 "/run/sevshim/$id/console.log" 2>/dev/null > >(
+  tail -n +1 -F -s 0.02 "/run/sevshim/$id/console.log" 2>/dev/null > >(
     exec >"$dest"
     while IFS= read -r line; do printf '%s\t%s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done
   ) &
@@ -185,7 +192,7 @@ PATH=$repo/artifacts/bin:$PATH SEVSHIM_CONFIG=$work/sevshim.toml SEVSHIM_SOCKET_
   containerd --config "$work/config.toml" </dev/null >>"$raw/containerd.log" 2>&1 &
 containerd_pid=$!
 for _ in $(seq 120); do
-  timeout 10 ctr -a "$addr" version >/dev/null 2>&1 && break
+  timeout -k 10 10 ctr -a "$addr" version >/dev/null 2>&1 && break
   kill -0 "$containerd_pid" 2>/dev/null || { tail -20 "$raw/containerd.log" >&2; exit 1; }
   sleep 0.5
 done
@@ -216,7 +223,7 @@ cold_start() {
   t0=$(now)
   ctr_ run --rm --runtime "$runtime" --fifo-dir "$work/fifo" "$image" "$id" true </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
   t1=$(now)
-  [ -n "$w" ] && { sleep 0.2; stop_watch "$w"; }
+  if [ -n "$w" ]; then sleep 0.2; stop_watch "$w"; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$id" "$t0" "$t1" "$rc" >>"$raw/coldstart.tsv"
   [ "$rc" = 0 ] || { log "cold start $id ($runtime) failed: rc $rc"; ctr_ task delete -f "$id" >/dev/null 2>&1 || true; ctr_ container delete "$id" >/dev/null 2>&1 || true; }
 }
@@ -282,7 +289,7 @@ else
   for rep in $(seq "$reps"); do
     rm -f "$fl"/*.sock
     t0=$(now) tm= rc=0
-    tm=$(timeout "$tmo" qemu-system-x86_64 "${floor_args[@]}" -append "$append" </dev/null 2>>"$raw/floor-errors.log" \
+    tm=$(timeout -k 10 "$tmo" qemu-system-x86_64 "${floor_args[@]}" -append "$append" </dev/null 2>>"$raw/floor-errors.log" \
       | while IFS= read -r line; do case "$line" in *SEVBENCH-FLOOR-UP*) echo "$EPOCHREALTIME" ;; esac; done) || rc=$?
     t1=$(now)
     printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$t0" "${tm:-}" "$t1" "$rc" >>"$raw/floor.tsv"
@@ -291,43 +298,76 @@ else
 fi
 
 # --- exec, throughput, memory -------------------------------------------------------------------
+# A long-running container (its own pod) per runtime; a failed or hung exec (a known intermittent
+# agent hang) is recorded and the pod replaced, at most 3 times per runtime.
+pod_gen=0
+POD_ID=
+POD_WATCH=
+start_pod() {
+  local runtime=$1 short=$2
+  pod_gen=$((pod_gen + 1))
+  POD_ID="$token-x${short:0:1}$pod_gen"
+  POD_WATCH=
+  echo "$POD_ID" >>"$ids_file"
+  if [ "$short" = sevshim ]; then watch_console "$POD_ID" "$raw/console-$POD_ID.log"; POD_WATCH=$WATCH_PID; fi
+  if ! ctr_ run -d --runtime "$runtime" --fifo-dir "$work/fifo" "$image" "$POD_ID" sleep 100000 </dev/null >/dev/null 2>>"$raw/ctr-errors.log"; then
+    log "could not start $POD_ID with $runtime"
+    return 1
+  fi
+}
+stop_pod() {
+  local p
+  timeout -k 10 60 ctr -a "$addr" -n "$ns" task kill -s SIGKILL "$POD_ID" >/dev/null 2>&1 || true
+  for _ in $(seq 60); do timeout -k 10 30 ctr -a "$addr" -n "$ns" task ls 2>/dev/null | grep -q "^$POD_ID .*STOPPED" && break; sleep 0.5; done
+  if ! timeout -k 10 120 ctr -a "$addr" -n "$ns" task delete -f "$POD_ID" >/dev/null 2>&1; then
+    # A hung pod: end its shim and QEMU (their argv name the id), then let containerd clean up.
+    for p in $(own_pids); do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$POD_ID" && kill -KILL "$p" 2>/dev/null; done
+    timeout -k 10 60 ctr -a "$addr" -n "$ns" task delete -f "$POD_ID" >/dev/null 2>&1 || true
+  fi
+  timeout -k 10 60 ctr -a "$addr" -n "$ns" container delete "$POD_ID" >/dev/null 2>&1 || true
+  if [ -n "$POD_WATCH" ]; then sleep 1; stop_watch "$POD_WATCH"; fi
+}
+# After a failed call: replace the pod; returns 1 when the runtime has failed too often.
+replace_pod() {
+  failures=$((failures + 1))
+  log "$1 failed (rc $2) in $POD_ID; replacing the pod ($failures/3)"
+  stop_pod
+  [ "$failures" -lt 3 ] && start_pod "$runtime" "$short"
+}
+
 tput_bytes=$((tput_mib * 1024 * 1024))
 for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
   short=${runtime#io.containerd.}; short=${short%%.*}
-  id="$token-x${short:0:1}"
-  echo "$id" >>"$ids_file"
-  w=
-  if [ "$short" = sevshim ]; then watch_console "$id" "$raw/console-$id.log"; w=$WATCH_PID; fi
-  log "exec and throughput: $runtime ($id)"
-  if ! ctr_ run -d --runtime "$runtime" --fifo-dir "$work/fifo" "$image" "$id" sleep 100000 </dev/null >/dev/null 2>>"$raw/ctr-errors.log"; then
-    log "could not start $id with $runtime; skipping its exec, throughput and memory"
-    continue
-  fi
+  failures=0
+  log "exec and throughput: $runtime"
+  start_pod "$runtime" "$short" || { stop_pod; continue; }
   for rep in $(seq "$exec_reps"); do
     rc=0; t0=$(now)
-    ctr_ task exec --fifo-dir "$work/fifo" --exec-id "e$rep" "$id" true </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
+    timeout -k 10 "$exec_tmo" ctr -a "$addr" -n "$ns" task exec --fifo-dir "$work/fifo" --exec-id "e$rep" "$POD_ID" true </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
     t1=$(now)
-    printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$t0" "$t1" "$rc" >>"$raw/exec.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$t0" "$t1" "$rc" "$POD_ID" >>"$raw/exec.tsv"
+    if [ "$rc" != 0 ]; then replace_pod "exec $rep" "$rc" || break; fi
   done
+  [ "$failures" -lt 3 ] || { log "$runtime: too many failures; no throughput or memory figures"; continue; }
   # The shim daemon is the one process with "-id <id>" in its argv (containerd's shim flags).
-  shim_pid=$(pid_of -id "$id" || echo)
-  qemu_pid=$(pid_of -name "sevshim-$id" 2>/dev/null || echo)
-  mem_line() { printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$1" "${shim_pid:+$(rss_kib "$shim_pid")}" "${qemu_pid:+$(rss_kib "$qemu_pid")}" >>"$raw/memory.tsv"; }
+  mem_line() {
+    local shim_pid qemu_pid
+    shim_pid=$(pid_of -id "$POD_ID" || echo)
+    qemu_pid=$(pid_of -name "sevshim-$POD_ID" || echo)
+    printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$1" "${shim_pid:+$(rss_kib "$shim_pid")}" "${qemu_pid:+$(rss_kib "$qemu_pid")}" "$POD_ID" >>"$raw/memory.tsv"
+  }
   mem_line idle
   for rep in $(seq "$tput_reps"); do
     rc=0; t0=$(now)
-    res=$(set -o pipefail; timeout "$tmo" ctr -a "$addr" -n "$ns" task exec --fifo-dir "$work/fifo" --exec-id "t$rep" "$id" head -c "$tput_bytes" /dev/zero </dev/null 2>>"$raw/ctr-errors.log" \
+    res=$(set -o pipefail; timeout -k 10 "$tput_tmo" ctr -a "$addr" -n "$ns" task exec --fifo-dir "$work/fifo" --exec-id "t$rep" "$POD_ID" head -c "$tput_bytes" /dev/zero </dev/null 2>>"$raw/ctr-errors.log" \
       | { dd bs=1 count=1 of=/dev/null status=none; t1=$EPOCHREALTIME; n=$(wc -c); echo "$t1 $((n + 1)) $EPOCHREALTIME"; }) || rc=$?
     read -r tf n te <<<"${res:-0 0 0}"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$t0" "$tf" "$te" "$n" "$rc" >>"$raw/throughput.tsv"
     log "throughput $runtime $rep/$tput_reps: $n bytes, rc $rc"
+    if [ "$rc" != 0 ]; then replace_pod "throughput $rep" "$rc" || break; fi
   done
   mem_line after-throughput
-  ctr_ task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
-  for _ in $(seq 60); do ctr_ task ls 2>/dev/null | grep -q "^$id .*STOPPED" && break; sleep 0.5; done
-  ctr_ task delete -f "$id" >/dev/null 2>&1 || true
-  ctr_ container delete "$id" >/dev/null 2>&1 || true
-  [ -n "$w" ] && { sleep 1; stop_watch "$w"; }
+  stop_pod
 done
 
 # --- density ------------------------------------------------------------------------------------
@@ -341,7 +381,7 @@ for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
     id="$token-d${short:0:1}$i"
     echo "$id" >>"$ids_file"
     ( rc=0
-      timeout 900 ctr -a "$addr" -n "$ns" run -d --runtime "$runtime" --fifo-dir "$work/fifo" "$image" "$id" sleep 100000 </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
+      timeout -k 10 900 ctr -a "$addr" -n "$ns" run -d --runtime "$runtime" --fifo-dir "$work/fifo" "$image" "$id" sleep 100000 </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
       printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$id" "$t0" "$EPOCHREALTIME" "$rc" >>"$raw/density.tsv" ) &
     pids+=("$!")
   done
