@@ -8,7 +8,7 @@
 #
 # Knobs (environment): BENCH_REPS (cold starts per runtime and floor boots, default 5),
 # BENCH_ECHO_REPS (sevshim cold starts of `echo` for the first-output phase, default 2),
-# BENCH_EXEC_REPS (default 10), BENCH_TPUT_REPS (default 3), BENCH_TPUT_MIB (default 256),
+# BENCH_EXEC_REPS (default 10), BENCH_TPUT_REPS (default 2), BENCH_TPUT_MIB (default 256),
 # BENCH_DENSITY (pods started at once, default 8), BENCH_TIMEOUT (seconds per ctr call, 180;
 # BENCH_EXEC_TIMEOUT 60 for an exec of true, BENCH_TPUT_TIMEOUT 600 for a throughput run),
 # BENCH_VCPUS / BENCH_MEMORY_MIB (pod VM size, 1 / 512 like the tests), SEVSHIM_SKIP_BUILD=1.
@@ -16,6 +16,10 @@
 # It starts its own containerd (own root, state, sockets, under a temp folder) with artifacts/bin
 # first on PATH, never the system one, and removes everything it made on exit, failure included.
 set -euo pipefail
+
+# Everything runs inside main, which bash reads whole before running: editing this file while a
+# bench runs cannot derail it.
+main() {
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
@@ -34,7 +38,7 @@ done
 reps=${BENCH_REPS:-5}
 echo_reps=${BENCH_ECHO_REPS:-2}
 exec_reps=${BENCH_EXEC_REPS:-10}
-tput_reps=${BENCH_TPUT_REPS:-3}
+tput_reps=${BENCH_TPUT_REPS:-2}
 tput_mib=${BENCH_TPUT_MIB:-256}
 density=${BENCH_DENSITY:-8}
 tmo=${BENCH_TIMEOUT:-180}
@@ -109,29 +113,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Processes whose command line names this run's token or folder (never the caller's own shell).
+# Processes whose command line names this run's token or folder (one grep over every argv).
 own_pids() {
-  local d pid
-  for d in /proc/[0-9]*; do
-    pid=${d#/proc/}
-    if [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ]; then continue; fi
-    tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qE -- "$token-|$work" || continue
-    echo "$pid"
+  grep -lzE -- "$token-|$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | grep -vxE "$$|$BASHPID" || true
+}
+# Processes with an argument exactly <arg>.
+pids_with_arg() { grep -lzxF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true; }
+# The shim daemon of container <id> ("-id <id>" in containerd's shim flags) and the pod's QEMU
+# ("-name sevshim-<id>").
+shim_pid_of() {
+  local p
+  for p in $(pids_with_arg "$1"); do
+    case "$(tr '\0' '\n' 2>/dev/null </proc/"$p"/cmdline | head -1)" in *containerd-shim-*) echo "$p"; return 0 ;; esac
   done
 }
-
-# The pid of the process whose argv contains all the given words (first match).
-pid_of() {
-  local d
-  for d in /proc/[0-9]*; do
-    local cmd
-    cmd=$(tr '\0' '\n' 2>/dev/null <"$d/cmdline") || continue
-    local ok=1 w
-    for w in "$@"; do grep -qxF -- "$w" <<<"$cmd" || { ok=0; break; }; done
-    if [ "$ok" = 1 ]; then echo "${d#/proc/}"; return 0; fi
-  done
-  return 1
-}
+qemu_pid_of() { pids_with_arg "sevshim-$1" | head -1; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 mem_available_kib() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { echo "$EPOCHREALTIME"; }
@@ -240,28 +236,17 @@ cold_start_echo() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$id" "$t0" "$tf" "$t1" "$rc" >>"$raw/coldstart-echo.tsv"
 }
 
-log "cold start: a warm-up run of each runtime (not counted)"
-cold_start io.containerd.runc.v2 0 r
-cold_start io.containerd.sevshim.v2 0 s
-mv "$raw/coldstart.tsv" "$raw/warmup.tsv"
-for rep in $(seq "$reps"); do
-  log "cold start $rep/$reps"
-  cold_start io.containerd.runc.v2 "$rep" r
-  cold_start io.containerd.sevshim.v2 "$rep" s
-done
-for rep in $(seq "$echo_reps"); do
-  log "cold start with echo (first output) $rep/$echo_reps"
-  cold_start_echo io.containerd.sevshim.v2 "$rep"
-done
-
-# --- floor --------------------------------------------------------------------------------------
+# --- floor (bare QEMU) --------------------------------------------------------------------------
 # The shim's own QEMU command line (logged by the shim) with the pod's paths swapped for a private
 # folder, the console on a pipe and an initramfs whose /init only prints a marker and powers off.
-qemu_line=$(grep -F "QEMU started (pid" "$raw/containerd.log" | grep -F "$token-cs" | tail -1 || true)
-if [ -z "$qemu_line" ]; then
-  log "floor: no 'QEMU started' line from the shim in containerd's log; skipping the floor"
-else
-  fl=$work/floor
+floor_args=()
+prepare_floor() {
+  local qemu_line msg args pod_dir qargs a i fl=$work/floor
+  qemu_line=$(grep -F "QEMU started (pid" "$raw/containerd.log" | grep -F "$token-cs" | tail -1 || true)
+  if [ -z "$qemu_line" ]; then
+    log "floor: no 'QEMU started' line from the shim in containerd's log; no floor figures"
+    return 0
+  fi
   mkdir -p "$fl/init/bin" "$fl/init/dev" "$fl/share" "$fl/init/proc"
   cp /bin/busybox "$fl/init/bin/busybox"
   mknod -m 600 "$fl/init/dev/console" c 5 1
@@ -285,17 +270,38 @@ else
     floor_args+=("${a//$pod_dir/$fl}")
     i=$((i + 1))
   done
-  printf '%s\n' "${floor_args[@]}" "-append" "$append" >"$raw/floor-qemu-args.txt"
-  for rep in $(seq "$reps"); do
-    rm -f "$fl"/*.sock
-    t0=$(now) tm= rc=0
-    tm=$(timeout -k 10 "$tmo" qemu-system-x86_64 "${floor_args[@]}" -append "$append" </dev/null 2>>"$raw/floor-errors.log" \
-      | while IFS= read -r line; do case "$line" in *SEVBENCH-FLOOR-UP*) echo "$EPOCHREALTIME" ;; esac; done) || rc=$?
-    t1=$(now)
-    printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$t0" "${tm:-}" "$t1" "$rc" >>"$raw/floor.tsv"
-    log "floor $rep/$reps: marker after $(awk -v a="$t0" -v b="${tm:-$t0}" 'BEGIN{printf "%.2f", b-a}') s"
-  done
-fi
+  floor_args+=(-append "$append")
+  printf '%s\n' "${floor_args[@]}" >"$raw/floor-qemu-args.txt"
+}
+# One floor boot: time to the marker on the console, and to QEMU's exit.
+floor_boot() {
+  local rep=$1 t0 t1 tm rc=0
+  [ ${#floor_args[@]} -gt 0 ] || return 0
+  rm -f "$work/floor"/*.sock
+  t0=$(now)
+  tm=$(timeout -k 10 "$tmo" qemu-system-x86_64 "${floor_args[@]}" </dev/null 2>>"$raw/floor-errors.log" \
+    | while IFS= read -r line; do case "$line" in *SEVBENCH-FLOOR-UP*) echo "$EPOCHREALTIME" ;; esac; done) || rc=$?
+  t1=$(now)
+  printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$t0" "${tm:-}" "$t1" "$rc" >>"$raw/floor.tsv"
+}
+
+# --- cold-start runs ----------------------------------------------------------------------------
+log "cold start: a warm-up run of each runtime (not counted)"
+cold_start io.containerd.runc.v2 0 r
+cold_start io.containerd.sevshim.v2 0 s
+mv "$raw/coldstart.tsv" "$raw/warmup.tsv"
+prepare_floor
+# Interleaved, so that the machine's changing load falls on all three alike.
+for rep in $(seq "$reps"); do
+  log "cold start $rep/$reps: runc, sevshim, floor"
+  cold_start io.containerd.runc.v2 "$rep" r
+  cold_start io.containerd.sevshim.v2 "$rep" s
+  floor_boot "$rep"
+done
+for rep in $(seq "$echo_reps"); do
+  log "cold start with echo (first output) $rep/$echo_reps"
+  cold_start_echo io.containerd.sevshim.v2 "$rep"
+done
 
 # --- exec, throughput, memory -------------------------------------------------------------------
 # A long-running container (its own pod) per runtime; a failed or hung exec (a known intermittent
@@ -349,11 +355,10 @@ for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
     if [ "$rc" != 0 ]; then replace_pod "exec $rep" "$rc" || break; fi
   done
   [ "$failures" -lt 3 ] || { log "$runtime: too many failures; no throughput or memory figures"; continue; }
-  # The shim daemon is the one process with "-id <id>" in its argv (containerd's shim flags).
   mem_line() {
     local shim_pid qemu_pid
-    shim_pid=$(pid_of -id "$POD_ID" || echo)
-    qemu_pid=$(pid_of -name "sevshim-$POD_ID" || echo)
+    shim_pid=$(shim_pid_of "$POD_ID")
+    qemu_pid=$(qemu_pid_of "$POD_ID")
     printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$1" "${shim_pid:+$(rss_kib "$shim_pid")}" "${qemu_pid:+$(rss_kib "$qemu_pid")}" "$POD_ID" >>"$raw/memory.tsv"
   }
   mem_line idle
@@ -391,7 +396,7 @@ for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
   rss_sum=0
   for i in $(seq "$density"); do
     id="$token-d${short:0:1}$i"
-    for p in $(pid_of -name "sevshim-$id" 2>/dev/null) $(pid_of -id "$id" 2>/dev/null); do rss_sum=$((rss_sum + $(rss_kib "$p"))); done
+    for p in $(qemu_pid_of "$id") $(shim_pid_of "$id"); do rss_sum=$((rss_sum + $(rss_kib "$p"))); done
   done
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$t0" "$t1" "$before" "$after" "$rss_sum" >>"$raw/density-total.tsv"
   pids=()
@@ -413,3 +418,6 @@ mkdir -p "$out/raw"
 rm -f "$out/raw"/*
 cp "$raw"/*.tsv "$raw/floor-qemu-args.txt" "$out/raw/" 2>/dev/null || true
 cat "$out/results.md"
+}
+
+main "$@"

@@ -15,7 +15,7 @@ internal static class Chart
     private static readonly uint[] Palette =
     [
         0x4E79A7, 0xF28E2B, 0xE15759, 0x76B7B2, 0x59A14F, 0xEDC948,
-        0xB07AA1, 0xFF9DA7, 0x9C755F, 0xBAB0AC, 0x1F77B4, 0x8C564B,
+        0xB07AA1, 0xFF9DA7, 0x9C755F, 0xBAB0AC, 0x17BECF, 0x393B79,
     ];
 
     public static void Draw(string path, string title, IReadOnlyList<(string Label, double Seconds)> phases, IReadOnlyList<(string Label, double Seconds)> references)
