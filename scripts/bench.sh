@@ -416,7 +416,9 @@ log "writing the report to $out"
 dotnet "$repo/bench/SevBench/bin/out/SevBench.dll" report "$raw" "$out"
 mkdir -p "$out/raw"
 rm -f "$out/raw"/*
-cp "$raw"/*.tsv "$raw/floor-qemu-args.txt" "$out/raw/" 2>/dev/null || true
+# Everything recorded (containerd's log with the shims' lines, the pods' consoles) for a look at
+# failures; bench/results/raw is not committed.
+cp "$raw"/* "$out/raw/" 2>/dev/null || true
 cat "$out/results.md"
 }
 

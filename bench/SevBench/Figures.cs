@@ -84,6 +84,26 @@ internal sealed class Figures
     public Stats? QemuRss(string when) =>
         Stats.Of(_raw.Table("memory.tsv").Where(r => r.Length >= 4 && r[0] == RawData.Sevshim && r[1] == when).Select(r => Report.ToMib(Tsv.Number(r[3]))));
 
+    /// <summary>"ok/total" of a raw table's rows of <paramref name="runtime"/>, the exit code in column <paramref name="rcColumn"/>.</summary>
+    public string OkOf(string table, string runtime, int rcColumn)
+    {
+        var rows = _raw.Table(table).Where(r => r.Length > rcColumn && r[0] == runtime).ToArray();
+        return $"{rows.Count(r => r[rcColumn] == "0")}/{rows.Length}";
+    }
+
+    /// <summary>The medians of what the overhead is made of: host phases and QEMU's boot beyond the floor.</summary>
+    public string OverheadParts()
+    {
+        var phases = Breakdown.PhaseStats(SevshimRuns);
+        double Median(string phase) => phases[Breakdown.IndexOf(phase) - 1]?.Median ?? double.NaN;
+        var beforeQemu = Breakdown.Between(SevshimRuns, 0, Breakdown.IndexOf("Create until QEMU spawned"))?.Median ?? double.NaN;
+        var bootExcess = Median("QEMU and guest kernel boot") - (FloorMarker?.Median ?? double.NaN);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"ctr to QEMU spawned {beforeQemu:0.00} s (of which containerd before the start verb {Median("ctr and containerd until the start verb"):0.00} s), " +
+            $"QEMU and kernel boot beyond the floor {bootExcess:0.00} s (our larger initramfs), agent handshake {Median("agent ready to the shim"):0.00} s, " +
+            $"teardown of `--rm` {Median("teardown (--rm) until ctr exits"):0.00} s");
+    }
+
     public IEnumerable<Target> Targets()
     {
         // Host-side overhead (issue 6): cold start minus the floor minus the guest-side phases
