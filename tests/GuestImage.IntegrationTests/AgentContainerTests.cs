@@ -11,15 +11,10 @@ namespace GuestImage.IntegrationTests;
 /// containerd): output streams, exit codes, stdin, terminals, exec and signals.
 /// </summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentContainerTests : AgentVmTestBase
+public sealed class AgentContainerTests(AgentVmFixture fixture, ITestOutputHelper output) : AgentVmTestBase(fixture, output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan OutputTimeout = TimeSpan.FromSeconds(120);
-
-    public AgentContainerTests(AgentVmFixture fixture, ITestOutputHelper output)
-        : base(fixture, output)
-    {
-    }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
     public async Task GuestInfo_reports_the_guest_kernel_and_the_agent_as_pid_1()

@@ -8,14 +8,9 @@ namespace GuestImage.IntegrationTests;
 
 /// <summary>Bad requests get the documented gRPC status with a message, and the agent keeps serving.</summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentErrorTests : AgentVmTestBase
+public sealed class AgentErrorTests(AgentVmFixture fixture, ITestOutputHelper output) : AgentVmTestBase(fixture, output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
-
-    public AgentErrorTests(AgentVmFixture fixture, ITestOutputHelper output)
-        : base(fixture, output)
-    {
-    }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
     public async Task Bad_requests_get_clear_errors_and_the_agent_keeps_serving()

@@ -12,14 +12,9 @@ namespace GuestImage.IntegrationTests;
 /// assertions): the agent's resident memory in the guest and stdout throughput over virtio-serial.
 /// </summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentResourceTests : AgentVmTestBase
+public sealed class AgentResourceTests(AgentVmFixture fixture, ITestOutputHelper output) : AgentVmTestBase(fixture, output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
-
-    public AgentResourceTests(AgentVmFixture fixture, ITestOutputHelper output)
-        : base(fixture, output)
-    {
-    }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
     public async Task Stats_return_the_cgroup_figures_of_a_running_container()
