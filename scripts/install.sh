@@ -140,18 +140,26 @@ fi
 
 echo "== a container in a VM"
 id=sevshim-demo-$$
-# Removes the demo pod after a failure or a timeout, then ends what is still left of it: its
-# shim and QEMU name the unique id on their command lines (-id, -name sevshim-<id>).
+# Removes the demo pod after a failure or a timeout. A pod still in Create ignores `ctr task
+# kill`, so its shim and QEMU are ended by pid: their command lines name the unique id (-id <id>,
+# -name sevshim-<id>). containerd then sees the shim gone and lets task and container go. The
+# killed shim never ran its own clean-up, so its pod folder (sockets, console, the share with the
+# rootfs mounts) is removed here, mounts first.
 remove_demo() {
-  local short=60
+  local short=60 pids pod=/run/sevshim/$id
   timeout "$short" ctr --address "$address" task kill -s SIGKILL "$id" </dev/null >/dev/null 2>&1 || true
-  timeout "$short" ctr --address "$address" task delete -f "$id" </dev/null >/dev/null 2>&1 || true
-  timeout "$short" ctr --address "$address" container delete "$id" </dev/null >/dev/null 2>&1 || true
-  local pids
   pids=$(pgrep -f -- "$id" || true)
   if [ -n "$pids" ]; then
     echo "install.sh: ending what is left of the demo pod $id: pids $(echo $pids)" >&2
     kill -KILL $pids 2>/dev/null || true
+    for _ in $(seq 1 50); do pgrep -f -- "$id" >/dev/null || break; sleep 0.2; done
+  fi
+  timeout "$short" ctr --address "$address" task delete -f "$id" </dev/null >/dev/null 2>&1 || true
+  timeout "$short" ctr --address "$address" container delete "$id" </dev/null >/dev/null 2>&1 || true
+  if [ -d "$pod" ]; then
+    awk -v p="$pod" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+      while read -r mount; do umount -l "$mount" || true; done
+    rm -rf --one-file-system "$pod"
   fi
 }
 set +e

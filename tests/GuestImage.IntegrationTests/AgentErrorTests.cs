@@ -37,7 +37,7 @@ public sealed class AgentErrorTests(AgentVmFixture fixture, ITestOutputHelper ou
             await GuestContainers.DeleteAsync(vm, id);
         }
 
-        TestRootfs.Create(vm.Vm.ShareDir, "bad");
+        GuestContainers.CreateRootfs(vm, "bad");
         await ExpectAsync(vm, StatusCode.InvalidArgument, "JSON", () =>
             client.CreateContainerAsync(Request("bad-json", "{\"ociVersion\": ", "rootfs/bad"), deadline: AgentVm.Deadline(), cancellationToken: ct).ResponseAsync);
         await ExpectAsync(vm, StatusCode.InvalidArgument, "args", () =>

@@ -42,7 +42,7 @@ public abstract class AgentVmTestBase : IDisposable
     private protected async Task<AgentVm> StartAsync()
     {
         Prerequisites.Ensure(AgentVm.Requirements);
-        Assert.True(TestRootfs.Missing() is null, TestRootfs.Missing());
+        Assert.True(BusyboxRootfs.Missing() is null, BusyboxRootfs.Missing());
         _vm = await _fixture.GetAsync();
         return _vm;
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Grpc.Core;
 using SevAgent.Protocol.V1;
+using TestSupport;
 
 namespace GuestImage.IntegrationTests;
 
@@ -19,12 +20,24 @@ internal static class GuestContainers
 {
     private const string DiagnosticPrefix = "diagnostic-";
 
+    /// <summary>
+    /// Makes a busybox rootfs (TestSupport.BusyboxRootfs) at share/rootfs/<paramref name="name"/>
+    /// and returns its path relative to the share root, as the agent's SharedRootfs takes it.
+    /// </summary>
+    public static string CreateRootfs(AgentVm vm, string name)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var relative = Path.Combine("rootfs", name);
+        BusyboxRootfs.Create(Path.Combine(vm.Vm.ShareDir, relative));
+        return relative;
+    }
+
     /// <summary>Makes a busybox rootfs for <paramref name="id"/> in the share and creates the container.</summary>
     public static async Task CreateAsync(AgentVm vm, string id, JsonObject spec, Stdio stdio, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(spec);
-        var rootfs = TestRootfs.Create(vm.Vm.ShareDir, id);
+        var rootfs = CreateRootfs(vm, id);
         var request = new CreateContainerRequest
         {
             ContainerId = id,

@@ -37,6 +37,7 @@ internal sealed partial class QemuSandbox : ISandbox
     private readonly PodStateLayout _layout;
     private readonly QemuProcess _qemu;
     private readonly AgentClient _agent;
+    private readonly ScsiHotplug _disks;
     private readonly ILogger _log;
     private readonly Channel<SandboxEvent> _events = Channel.CreateUnbounded<SandboxEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, QemuGuestContainer> _containers = new(StringComparer.Ordinal);
@@ -54,6 +55,7 @@ internal sealed partial class QemuSandbox : ISandbox
         _qemu = qemu;
         _agent = agent;
         _log = log;
+        _disks = new ScsiHotplug(layout.QmpSocket, log);
         _supervisor = SuperviseAsync();
         _oomLoop = Task.Run(ForwardOomEventsAsync);
     }
@@ -86,13 +88,6 @@ internal sealed partial class QemuSandbox : ISandbox
         // give it is told exactly that, with the check's findings (ARCHITECTURE decision 8).
         var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
         UnencryptedPodWarning.LogIfUnencrypted(config, log);
-        if (config.Rootfs != RootfsMode.Shared)
-        {
-            throw new ShimException(
-                ShimErrorKind.FailedPrecondition,
-                $"sevshim: rootfs.mode = \"block\" is not implemented yet: set rootfs.mode = \"shared\" in {config.SourcePath ?? "the configuration"}");
-        }
-
         if (config.AgentTransport == AgentTransport.Vsock)
         {
             throw new ShimException(
@@ -221,6 +216,7 @@ internal sealed partial class QemuSandbox : ISandbox
         }
 
         _containers.Clear();
+        await _disks.DisposeAsync().ConfigureAwait(false);
         _agent.Dispose();
         TryRemoveState(_layout, _log);
         _events.Writer.TryComplete();

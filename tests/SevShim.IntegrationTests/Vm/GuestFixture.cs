@@ -24,21 +24,8 @@ internal static class GuestFixture
         ShutdownTimeout = TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>A rootfs with the static busybox at /bin/busybox (commands run as "/bin/busybox sh -c ...").</summary>
-    public static string BusyboxRootfs(string bundle)
-    {
-        var rootfs = Path.Combine(bundle, "rootfs");
-        foreach (var dir in new[] { "bin", "proc", "dev", "sys", "tmp", "data", "etc" })
-        {
-            Directory.CreateDirectory(Path.Combine(rootfs, dir));
-        }
-
-        var busybox = new[] { "/bin/busybox", "/usr/bin/busybox" }.First(File.Exists);
-        File.Copy(busybox, Path.Combine(rootfs, "bin", "busybox"));
-        File.SetUnixFileMode(Path.Combine(rootfs, "bin", "busybox"), (UnixFileMode)Convert.ToInt32("755", 8));
-        File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "sh"), "busybox");
-        return rootfs;
-    }
+    /// <summary>A busybox rootfs at bundle/rootfs (TestSupport.BusyboxRootfs; commands run as "/bin/busybox sh -c ...").</summary>
+    public static string BusyboxRootfs(string bundle) => TestSupport.BusyboxRootfs.Create(Path.Combine(bundle, "rootfs"));
 
     /// <summary>Makes a FIFO with mkfifo(1).</summary>
     public static string Fifo(string path)

@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
-using TestSupport;
+using System.Diagnostics;
 
-namespace GuestImage.IntegrationTests;
+namespace TestSupport;
 
 /// <summary>
-/// Container root file systems made by the tests in a VM's 9p share: the host's static busybox
-/// (package busybox-static) plus one symlink per applet. Static, so the rootfs needs no libraries.
+/// Container root file systems for the tests: the host's static busybox (Debian busybox-static)
+/// at /bin/busybox with a symlink per applet, the usual mount points (proc, sys, dev, tmp, plus
+/// data for the tests' bind mounts) and an /etc/passwd naming root. Static, so the rootfs needs
+/// no libraries. scripts/make-busybox-image.sh builds the same tree as an OCI image for ctr.
 /// </summary>
-internal static class TestRootfs
+public static class BusyboxRootfs
 {
     private static readonly Lazy<(string Path, string[] Applets)> Busybox = new(FindBusybox);
 
@@ -25,18 +27,17 @@ internal static class TestRootfs
         }
     }
 
-    /// <summary>Creates share/rootfs/&lt;name&gt; and returns its path relative to the share root.</summary>
-    public static string Create(string shareDir, string name)
+    /// <summary>Fills <paramref name="root"/> (created when missing) and returns it.</summary>
+    public static string Create(string root)
     {
         var (busybox, applets) = Busybox.Value;
-        var relative = Path.Combine("rootfs", name);
-        var root = Path.Combine(shareDir, relative);
-        foreach (var dir in new[] { "bin", "proc", "dev", "sys", "tmp", "etc", "data" })
+        foreach (var dir in new[] { "bin", "proc", "sys", "dev", "tmp", "etc", "root", "data" })
         {
             Directory.CreateDirectory(Path.Combine(root, dir));
         }
 
-        File.Copy(busybox, Path.Combine(root, "bin", "busybox"));
+        // File.Copy keeps the mode bits (0755) of Debian's busybox.
+        File.Copy(busybox, Path.Combine(root, "bin", "busybox"), overwrite: true);
         foreach (var applet in applets)
         {
             var link = Path.Combine(root, "bin", applet);
@@ -46,8 +47,8 @@ internal static class TestRootfs
             }
         }
 
-        File.WriteAllText(Path.Combine(root, "etc", "passwd"), "root:x:0:0:root:/:/bin/sh\n");
-        return relative;
+        File.WriteAllText(Path.Combine(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        return root;
     }
 
     private static (string, string[]) FindBusybox()
@@ -59,7 +60,7 @@ internal static class TestRootfs
             throw new InvalidOperationException($"{path} is dynamically linked: apt-get install busybox-static");
         }
 
-        var list = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(path, "--list")
+        using var list = Process.Start(new ProcessStartInfo(path, "--list")
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -69,6 +70,11 @@ internal static class TestRootfs
             .Where(a => a != "busybox" && !a.Contains('/', StringComparison.Ordinal))
             .ToArray();
         list.WaitForExit();
+        if (applets.Length == 0)
+        {
+            throw new InvalidOperationException($"{path} --list named no applets: apt-get install --reinstall busybox-static");
+        }
+
         return (path, applets);
     }
 
