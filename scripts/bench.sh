@@ -91,11 +91,16 @@ cleanup() {
   log "cleaning up"
   for p in "${watchers[@]}"; do kill "$p" 2>/dev/null; done
   if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
+    # In parallel, with short timeouts: a hung pod must not hold the others' clean-up (its shim
+    # and QEMU are killed below in any case).
+    local pids=() id
     for id in $(sort -u "$ids_file" 2>/dev/null); do
-      timeout -k 10 60 ctr -a "$addr" -n "$ns" task kill -s SIGKILL "$id" >/dev/null 2>&1
-      timeout -k 10 120 ctr -a "$addr" -n "$ns" task delete -f "$id" >/dev/null 2>&1
-      timeout -k 10 60 ctr -a "$addr" -n "$ns" container delete "$id" >/dev/null 2>&1
+      ( timeout -k 5 30 ctr -a "$addr" -n "$ns" task kill -s SIGKILL "$id" >/dev/null 2>&1
+        timeout -k 5 60 ctr -a "$addr" -n "$ns" task delete -f "$id" >/dev/null 2>&1
+        timeout -k 5 30 ctr -a "$addr" -n "$ns" container delete "$id" >/dev/null 2>&1 ) &
+      pids+=("$!")
     done
+    for p in "${pids[@]}"; do wait "$p"; done
     kill -TERM "$containerd_pid"
     for _ in $(seq 60); do kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$containerd_pid" 2>/dev/null
