@@ -60,10 +60,12 @@ esac
 
 # Modules the guest loads at boot (the rest of their dependencies is resolved from modules.dep):
 # virtio transport and console (agent channel), vsock, 9p (shared rootfs), scsi disks (block
-# rootfs), ext4 and overlay (container root filesystems). No virtio-rng: Debian's kernel trusts
-# RDRAND (CONFIG_RANDOM_TRUST_CPU), which TCG's EPYC model has, so the CRNG is ready at once.
+# rootfs), ext4 and overlay (container root filesystems), msr (/dev/cpu/N/msr: the agent reads
+# the SEV_STATUS MSR 0xc0010131 to tell the shim whether SEV is active; Debian builds it as a
+# module). No virtio-rng: Debian's kernel trusts RDRAND (CONFIG_RANDOM_TRUST_CPU), which TCG's
+# EPYC model has, so the CRNG is ready at once.
 modules=(virtio_pci virtio_console vmw_vsock_virtio_transport 9pnet_virtio 9p virtio_scsi sd_mod
-  ext4 overlay)
+  ext4 overlay msr)
 
 # The kernel command line the shim uses (see guest-image/README.md for the measurements behind it).
 cmdline="console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"

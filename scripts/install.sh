@@ -8,59 +8,127 @@
 #   /etc/sevshim/config.toml          (an existing one is kept)
 #
 # containerd: the one answering on /run/containerd/containerd.sock, else a private instance
-# started here (state under /run/sevshim-containerd, data under /var/lib/sevshim-containerd).
+# (state, sockets and FIFOs under /run/sevshim-containerd, data under /var/lib/sevshim-containerd).
+# A private instance this script starts is stopped again at its end, whatever the outcome, so
+# nothing it started stays running; SEVSHIM_KEEP_CONTAINERD=1 leaves it running for your own
+# `ctr` commands (the script prints how). One it finds already running is left alone.
+#
+# Safe to run again: the packages and the build are checked, the files reinstalled, the
+# configuration kept, the image re-imported and a new demo pod run.
+#
+# Every ctr call is limited to SEVSHIM_CTR_TIMEOUT seconds (default 300; a pod boots under TCG
+# in 5 to 60 s on a loaded machine): a pod that never answers ends the script with a message
+# and the logs to read, not a hang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root: sudo $0" >&2; exit 1; }
+die() { echo "install.sh: $*" >&2; exit 1; }
 
-scripts/deps.sh
-scripts/build.sh
+[ "$(id -u)" -eq 0 ] || die "run as root: sudo $0"
+# sudo's secure_path normally has it; containerd must find the shim there.
+case ":$PATH:" in *:/usr/local/bin:*) ;; *) export PATH="/usr/local/bin:$PATH" ;; esac
+
+ctr_timeout=${SEVSHIM_CTR_TIMEOUT:-300}
+[[ "$ctr_timeout" =~ ^[1-9][0-9]*$ ]] || die "SEVSHIM_CTR_TIMEOUT must be a number of seconds, got '$ctr_timeout'"
+shim=/usr/local/bin/containerd-shim-sevshim-v2
+image=docker.io/sevshim/busybox:local
+
+scripts/deps.sh || die "scripts/deps.sh failed (see above): the Debian packages are needed; check apt-get and the mirror"
+scripts/build.sh || die "scripts/build.sh failed (see above): the shim, the agent and the guest image must build first"
+
+for tool in containerd ctr timeout setsid; do
+  command -v "$tool" >/dev/null || die "$tool not found after scripts/deps.sh: apt-get install containerd util-linux coreutils"
+done
+[ -x artifacts/bin/containerd-shim-sevshim-v2 ] || die "artifacts/bin/containerd-shim-sevshim-v2 missing after the build: run scripts/build.sh and read its errors"
+for f in vmlinuz initrd.img; do
+  [ -f "artifacts/guest/$f" ] || die "the guest image file artifacts/guest/$f is missing after the build: run guest-image/build.sh --out artifacts/guest --agent artifacts/agent/sevagent and read its errors"
+done
 
 echo "== install"
-install -m 0755 artifacts/bin/containerd-shim-sevshim-v2 /usr/local/bin/containerd-shim-sevshim-v2
-if [ -d artifacts/guest ]; then
-  install -d -m 0755 /usr/local/share/sevshim
-  install -m 0644 artifacts/guest/* /usr/local/share/sevshim/
-fi
+install -m 0755 artifacts/bin/containerd-shim-sevshim-v2 "$shim"
+install -d -m 0755 /usr/local/share/sevshim
+install -m 0644 artifacts/guest/* /usr/local/share/sevshim/
 install -d -m 0755 /etc/sevshim
 if [ -f /etc/sevshim/config.toml ]; then
   echo "keeping the existing /etc/sevshim/config.toml"
-elif [ -f config/config.toml ]; then
+else
   install -m 0644 config/config.toml /etc/sevshim/config.toml
 fi
+echo "installed $shim and /usr/local/share/sevshim/"
+
+# ctr against the chosen containerd, never longer than $ctr_timeout seconds. stdin is /dev/null:
+# timeout(1) runs ctr outside the terminal's foreground group, where reading the terminal (ctr
+# run copies its stdin to the container) would stop it.
+ctrc() { timeout --kill-after=10 "$ctr_timeout" ctr --address "$address" "$@" </dev/null; }
+answers() { timeout 30 ctr --address "$1" version >/dev/null 2>&1 </dev/null; }
 
 echo "== containerd"
+private=/run/sevshim-containerd
+started=
+fifo_args=()
 address=/run/containerd/containerd.sock
-if ! ctr --address "$address" version >/dev/null 2>&1; then
-  private=/run/sevshim-containerd
+stop_private() {
+  [ -n "$started" ] || return 0
+  if [ "${SEVSHIM_KEEP_CONTAINERD:-0}" = 1 ]; then
+    echo "the private containerd (pid $started) keeps running, as SEVSHIM_KEEP_CONTAINERD=1 asked:"
+    echo "  ctr --address $address run --rm --runtime io.containerd.sevshim.v2 --fifo-dir $private/fifo ${runtime_config[*]:-} $image demo uname -r"
+    echo "  stop it with: kill $started"
+    return 0
+  fi
+  kill -TERM "$started" 2>/dev/null || return 0
+  for _ in $(seq 1 150); do kill -0 "$started" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$started" 2>/dev/null || true
+  echo "stopped the private containerd (pid $started); the imported image stays in /var/lib/sevshim-containerd"
+}
+if answers "$address"; then
+  echo "using the containerd answering on $address"
+else
   address=$private/containerd.sock
-  if ! ctr --address "$address" version >/dev/null 2>&1; then
-    mkdir -p "$private" /var/lib/sevshim-containerd
+  fifo_args=(--fifo-dir "$private/fifo")
+  if answers "$address"; then
+    echo "using the private containerd already answering on $address (left running)"
+  else
+    mkdir -p "$private/fifo" "$private/s" /var/lib/sevshim-containerd
+    # CRI off: this instance serves ctr only, and CRI would set up CNI and image-pull state.
     cat > "$private/config.toml" <<TOML
 version = 2
 root = "/var/lib/sevshim-containerd"
 state = "$private/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
   address = "$address"
 [ttrpc]
   address = "$address.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "/var/lib/sevshim-containerd/opt"
 TOML
     echo "starting a private containerd on $address (log: $private/containerd.log)"
-    setsid containerd --config "$private/config.toml" >"$private/containerd.log" 2>&1 < /dev/null &
-    for _ in $(seq 1 50); do ctr --address "$address" version >/dev/null 2>&1 && break; sleep 0.2; done
+    # SEVSHIM_SOCKET_DIR keeps the shims' sockets with this instance, out of /run/containerd.
+    # setsid: a Ctrl-C in the terminal reaches the script (whose EXIT trap stops containerd),
+    # not containerd half-way through a pod.
+    SEVSHIM_SOCKET_DIR=$private/s setsid containerd --config "$private/config.toml" >"$private/containerd.log" 2>&1 </dev/null &
+    started=$!
+    trap stop_private EXIT
+    for _ in $(seq 1 120); do
+      answers "$address" && break
+      kill -0 "$started" 2>/dev/null || break
+      sleep 1
+    done
+    if ! answers "$address"; then
+      tail -n 30 "$private/containerd.log" >&2 || true
+      die "the private containerd did not answer on $address (its log: $private/containerd.log, tail above)"
+    fi
   fi
 fi
-ctr --address "$address" version >/dev/null
 
 echo "== image"
-image=docker.io/sevshim/busybox:local
 scripts/make-busybox-image.sh artifacts/busybox-oci.tar "$image" >/dev/null
-ctr --address "$address" images import artifacts/busybox-oci.tar >/dev/null
+ctrc images import artifacts/busybox-oci.tar >/dev/null || die "ctr images import of artifacts/busybox-oci.tar into $address failed or took over $ctr_timeout s"
+echo "imported $image"
 
 echo "== SEV status on this host"
 runtime_config=()
-if ! containerd-shim-sevshim-v2 check; then
+if ! "$shim" check; then
   # The installed configuration requires SEV, which this host cannot give: a pod would be refused
   # (never run unencrypted in its place). To show the rest working, this one demo pod says
   # explicitly that it accepts no encryption.
@@ -72,18 +140,50 @@ fi
 
 echo "== a container in a VM"
 id=sevshim-demo-$$
+# Removes the demo pod after a failure or a timeout. A pod still in Create ignores `ctr task
+# kill`, so its shim and QEMU are ended by pid: their command lines name the unique id (-id <id>,
+# -name sevshim-<id>). containerd then sees the shim gone and lets task and container go. The
+# killed shim never ran its own clean-up, so its pod folder (sockets, console, the share with the
+# rootfs mounts) is removed here, mounts first.
+remove_demo() {
+  local short=60 pids pod=/run/sevshim/$id
+  timeout "$short" ctr --address "$address" task kill -s SIGKILL "$id" </dev/null >/dev/null 2>&1 || true
+  pids=$(pgrep -f -- "$id" || true)
+  if [ -n "$pids" ]; then
+    echo "install.sh: ending what is left of the demo pod $id: pids $(echo $pids)" >&2
+    kill -KILL $pids 2>/dev/null || true
+    for _ in $(seq 1 50); do pgrep -f -- "$id" >/dev/null || break; sleep 0.2; done
+  fi
+  timeout "$short" ctr --address "$address" task delete -f "$id" </dev/null >/dev/null 2>&1 || true
+  timeout "$short" ctr --address "$address" container delete "$id" </dev/null >/dev/null 2>&1 || true
+  if [ -d "$pod" ]; then
+    awk -v p="$pod" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+      while read -r mount; do umount -l "$mount" || true; done
+    rm -rf --one-file-system "$pod"
+  fi
+}
 set +e
-guest=$(ctr --address "$address" run --rm --runtime io.containerd.sevshim.v2 "${runtime_config[@]}" "$image" "$id" uname -r 2>&1)
+guest=$(ctrc run --rm --runtime io.containerd.sevshim.v2 "${fifo_args[@]}" "${runtime_config[@]}" "$image" "$id" uname -r 2>&1)
 rc=$?
 set -e
 echo "host kernel:  $(uname -r)"
 echo "guest kernel: $guest"
 if [ "$rc" -ne 0 ]; then
-  echo "install.sh: the container did not run (ctr exited $rc): $guest" >&2
-  exit "$rc"
+  # The pod's state folder (with the guest console) goes with the pod: show its tail first.
+  console=/run/sevshim/$id/console.log
+  if [ -f "$console" ]; then
+    echo "--- guest console ($console, last 20 lines) ---" >&2
+    tail -n 20 "$console" >&2 || true
+  fi
+  remove_demo
+  logs="the shim's lines in containerd's log"
+  [ -n "$started" ] && logs="$private/containerd.log"
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    die "the demo container did not finish within $ctr_timeout s (SEVSHIM_CTR_TIMEOUT); read $logs"
+  fi
+  die "the demo container did not run (ctr exited $rc): $guest; read $logs"
 fi
 if [ "$guest" = "$(uname -r)" ]; then
-  echo "install.sh: the guest kernel equals the host's: the container did not run in a VM" >&2
-  exit 1
+  die "the guest kernel equals the host's: the container did not run in a VM"
 fi
 echo "install.sh: the container ran in its own VM (guest kernel $guest)"

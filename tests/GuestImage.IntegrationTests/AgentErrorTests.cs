@@ -8,36 +8,14 @@ namespace GuestImage.IntegrationTests;
 
 /// <summary>Bad requests get the documented gRPC status with a message, and the agent keeps serving.</summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentErrorTests : IDisposable
+public sealed class AgentErrorTests(AgentVmFixture fixture, ITestOutputHelper output) : AgentVmTestBase(fixture, output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
-
-    private readonly AgentVmFixture _fixture;
-    private readonly ITestOutputHelper _output;
-    private AgentVm? _vm;
-
-    public AgentErrorTests(AgentVmFixture fixture, ITestOutputHelper output)
-    {
-        _fixture = fixture;
-        _output = output;
-    }
-
-    /// <summary>The guest console tail goes to the test output (shown when a test fails).</summary>
-    public void Dispose()
-    {
-        if (_vm is not null)
-        {
-            _output.WriteLine(_vm.Vm.Diagnostics(60));
-        }
-    }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
     public async Task Bad_requests_get_clear_errors_and_the_agent_keeps_serving()
     {
-        Prerequisites.Ensure(AgentVm.Requirements);
-        Assert.True(TestRootfs.Missing() is null, TestRootfs.Missing());
-        var vm = await _fixture.GetAsync();
-        _vm = vm;
+        var vm = await StartAsync();
         using var cts = new CancellationTokenSource(TestTimeout);
         var client = vm.Client;
         var ct = cts.Token;

@@ -12,19 +12,9 @@ namespace GuestImage.IntegrationTests;
 /// assertions): the agent's resident memory in the guest and stdout throughput over virtio-serial.
 /// </summary>
 [Collection(AgentVmCollection.Name)]
-public sealed class AgentResourceTests : IDisposable
+public sealed class AgentResourceTests(AgentVmFixture fixture, ITestOutputHelper output) : AgentVmTestBase(fixture, output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
-
-    private readonly AgentVmFixture _fixture;
-    private readonly ITestOutputHelper _output;
-    private AgentVm? _vm;
-
-    public AgentResourceTests(AgentVmFixture fixture, ITestOutputHelper output)
-    {
-        _fixture = fixture;
-        _output = output;
-    }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
     public async Task Stats_return_the_cgroup_figures_of_a_running_container()
@@ -44,7 +34,7 @@ public sealed class AgentResourceTests : IDisposable
             Assert.Equal(64UL << 20, stats.Memory.LimitBytes);
             Assert.True(stats.Pids.Current >= 1, $"pids.current is {stats.Pids.Current}; missing: {string.Join(", ", stats.Missing)}");
             Assert.NotEmpty(stats.Memory.Stat);
-            _output.WriteLine($"stats: cpu {stats.Cpu.UsageUsec} us, memory {stats.Memory.UsageBytes} B of {stats.Memory.LimitBytes}, pids {stats.Pids.Current}");
+            Output.WriteLine($"stats: cpu {stats.Cpu.UsageUsec} us, memory {stats.Memory.UsageBytes} B of {stats.Memory.LimitBytes}, pids {stats.Pids.Current}");
         }
         finally
         {
@@ -93,7 +83,7 @@ public sealed class AgentResourceTests : IDisposable
         Assert.Equal("sevagent", fields["Name"]);
         var rssKiB = long.Parse(fields["VmRSS"].Split(' ')[0], CultureInfo.InvariantCulture);
         Assert.True(rssKiB > 0, "VmRSS of the agent is 0");
-        _output.WriteLine($"agent RSS in the guest: {rssKiB / 1024.0:F1} MiB (VmHWM {fields.GetValueOrDefault("VmHWM")})");
+        Output.WriteLine($"agent RSS in the guest: {rssKiB / 1024.0:F1} MiB (VmHWM {fields.GetValueOrDefault("VmHWM")})");
     }
 
     [E2EFact(Requirement.Qemu, Requirement.GuestImage, Requirement.AgentBinary)]
@@ -123,7 +113,7 @@ public sealed class AgentResourceTests : IDisposable
             Assert.Equal(0u, exit.ExitStatus);
             Assert.Equal(size, received);
             Assert.False(nonZero, "stdout of head -c N /dev/zero carried non-zero bytes");
-            _output.WriteLine($"64 MiB stdout over virtio-serial: {stopwatch.Elapsed.TotalSeconds:F1} s, {size / 1e6 / stopwatch.Elapsed.TotalSeconds:F1} MB/s");
+            Output.WriteLine($"64 MiB stdout over virtio-serial: {stopwatch.Elapsed.TotalSeconds:F1} s, {size / 1e6 / stopwatch.Elapsed.TotalSeconds:F1} MB/s");
         }
         finally
         {
@@ -142,22 +132,5 @@ public sealed class AgentResourceTests : IDisposable
         }
 
         throw new InvalidOperationException("the OOM event stream ended without an event for " + id);
-    }
-
-    /// <summary>The guest console tail goes to the test output (shown when a test fails).</summary>
-    public void Dispose()
-    {
-        if (_vm is not null)
-        {
-            _output.WriteLine(_vm.Vm.Diagnostics(60));
-        }
-    }
-
-    private async Task<AgentVm> StartAsync()
-    {
-        Prerequisites.Ensure(AgentVm.Requirements);
-        Assert.True(TestRootfs.Missing() is null, TestRootfs.Missing());
-        _vm = await _fixture.GetAsync();
-        return _vm;
     }
 }

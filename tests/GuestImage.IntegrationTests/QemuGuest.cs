@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
+using Qemu;
 using TestSupport;
 
 namespace GuestImage.IntegrationTests;
@@ -158,11 +159,11 @@ internal sealed class QemuGuest : IAsyncDisposable
         await using var qmp = await ConnectQmpAsync(deadline, cancellationToken);
         while (true)
         {
-            var chardevs = await qmp.ExecuteAsync("query-chardev", cancellationToken);
-            using var doc = JsonDocument.Parse(chardevs);
-            var agent = doc.RootElement.EnumerateArray()
-                .FirstOrDefault(c => c.GetProperty("label").GetString() == AgentChardevId);
-            if (agent.ValueKind == JsonValueKind.Object && agent.GetProperty("frontend-open").GetBoolean())
+            // query-chardev returns [{"label", "filename", "frontend-open"}, ...] (QAPI ChardevInfo).
+            var chardevs = await qmp.ExecuteAsync("query-chardev", cancellationToken) as JsonArray ?? [];
+            var agent = chardevs.OfType<JsonObject>()
+                .FirstOrDefault(c => c["label"]?.GetValue<string>() == AgentChardevId);
+            if (agent?["frontend-open"]?.GetValue<bool>() == true)
             {
                 return;
             }
@@ -172,17 +173,19 @@ internal sealed class QemuGuest : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects to QEMU's QMP socket, retrying while QEMU creates it.</summary>
-    public async Task<QmpConnection> ConnectQmpAsync(DateTime deadline, CancellationToken cancellationToken = default)
+    /// <summary>Connects a <see cref="QmpClient"/> (src/Qemu) to QEMU's QMP socket, retrying while QEMU creates it; the caller owns the client.</summary>
+    public async Task<QmpClient> ConnectQmpAsync(DateTime deadline, CancellationToken cancellationToken = default)
     {
         while (true)
         {
             try
             {
-                return await QmpConnection.ConnectAsync(QmpSocket, cancellationToken);
+                return await QmpClient.ConnectAsync(QmpSocket, cancellationToken);
             }
-            catch (System.Net.Sockets.SocketException)
+            catch (IOException)
             {
+                // No socket yet (QmpClient reports connect failures as IOException), or QEMU
+                // closed it before its greeting.
                 ThrowIfGone(deadline, "QEMU's QMP socket");
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
             }

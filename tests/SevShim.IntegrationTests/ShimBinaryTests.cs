@@ -1,3 +1,4 @@
+using SevShim.IntegrationTests.Support;
 using SevShim.Protos.Containerd.TaskV2;
 using TestSupport;
 
@@ -15,9 +16,9 @@ public sealed class ShimBinaryTests : IDisposable
     // xUnit 2 disposes test classes through IDisposable only (not IAsyncDisposable).
     public void Dispose()
     {
-        foreach (var pid in ShimProcesses.Find(RepoPaths.ShimBinary, _dir))
+        foreach (var (pid, _) in CtrPods.ShimProcesses(_dir))
         {
-            _ = Signals.Kill(pid, Signals.SIGKILL);
+            CtrHost.Kill(pid);
         }
 
         Directory.Delete(_dir, true);
@@ -32,24 +33,24 @@ public sealed class ShimBinaryTests : IDisposable
         var env = new Dictionary<string, string> { ["SEVSHIM_SOCKET_DIR"] = Path.Combine(_dir, "s") };
         var containerdAddress = Path.Combine(_dir, "c.sock");
 
-        var first = await Shim(c1, env, "-namespace", "ns", "-address", containerdAddress, "-publish-binary", "/usr/bin/containerd", "-id", "c1", "start");
-        Assert.True(first.ExitCode == 0, first.ToString());
+        var (first, _) = await Shim(c1, env, "-namespace", "ns", "-address", containerdAddress, "-publish-binary", "/usr/bin/containerd", "-id", "c1", "start");
+        Assert.True(first.ExitCode == 0, first.Describe());
         Assert.Equal(string.Empty, first.Stderr);
-        var address = first.StdoutText;
+        var address = first.Stdout;
         Assert.StartsWith("unix://" + Path.Combine(_dir, "s") + "/", address, StringComparison.Ordinal);
         Assert.Equal(address, File.ReadAllText(Path.Combine(c1, "address")));
         var socket = address["unix://".Length..];
         Assert.True(File.Exists(socket));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, OperatingSystem.IsLinux() ? File.GetUnixFileMode(socket) : UnixFileMode.None);
-        Assert.Single(ShimProcesses.Find(RepoPaths.ShimBinary, containerdAddress));
+        Assert.Single(CtrPods.ShimProcesses(containerdAddress));
 
-        var second = await Shim(c2, env, "-namespace", "ns", "-address", containerdAddress, "-publish-binary", "/usr/bin/containerd", "-id", "c2", "start");
-        Assert.Equal(address, second.StdoutText);
-        Assert.Single(ShimProcesses.Find(RepoPaths.ShimBinary, containerdAddress));
+        var (second, _) = await Shim(c2, env, "-namespace", "ns", "-address", containerdAddress, "-publish-binary", "/usr/bin/containerd", "-id", "c2", "start");
+        Assert.Equal(address, second.Stdout);
+        Assert.Single(CtrPods.ShimProcesses(containerdAddress));
 
-        var delete = await Shim(c2, env, "-namespace", "ns", "-address", containerdAddress, "-publish-binary", "/usr/bin/containerd", "-id", "c2", "-bundle", c2, "delete");
-        Assert.True(delete.ExitCode == 0, delete.ToString());
-        var response = DeleteResponse.Parser.ParseFrom(delete.Stdout);
+        var (delete, deleteStdout) = await Shim(c2, env, "-namespace", "ns", "-address", containerdAddress, "-publish-binary", "/usr/bin/containerd", "-id", "c2", "-bundle", c2, "delete");
+        Assert.True(delete.ExitCode == 0, delete.Describe());
+        var response = DeleteResponse.Parser.ParseFrom(deleteStdout);
         Assert.Equal(137u, response.ExitStatus);
         Assert.True(File.Exists(socket), "delete of one container must not remove the live pod daemon's socket");
     }
@@ -59,11 +60,11 @@ public sealed class ShimBinaryTests : IDisposable
     {
         Prerequisites.Ensure(Requirement.ShimBinary);
         var c1 = Bundle("c1", "{ not json");
-        var result = await Shim(c1, new Dictionary<string, string> { ["SEVSHIM_SOCKET_DIR"] = Path.Combine(_dir, "s") },
+        var (result, _) = await Shim(c1, new Dictionary<string, string> { ["SEVSHIM_SOCKET_DIR"] = Path.Combine(_dir, "s") },
             "-namespace", "ns", "-address", "/x.sock", "-id", "c1", "start");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains(Path.Combine(c1, "config.json"), result.Stderr, StringComparison.Ordinal);
-        Assert.Empty(result.Stdout);
+        Assert.Equal(string.Empty, result.Stdout);
     }
 
     private string Bundle(string id, string spec)
@@ -73,6 +74,12 @@ public sealed class ShimBinaryTests : IDisposable
         return bundle;
     }
 
-    private static Task<ProcessResult> Shim(string cwd, Dictionary<string, string> env, params string[] args) =>
-        ProcessRunner.RunAsync(RepoPaths.ShimBinary, args, TimeSpan.FromMinutes(1), cwd, env, stdin: []);
+    /// <summary>Runs the shim binary in <paramref name="cwd"/> with stdin closed; stdout also as bytes (delete answers protobuf).</summary>
+    private static async Task<(CtrResult Result, byte[] Stdout)> Shim(string cwd, Dictionary<string, string> env, params string[] args)
+    {
+        await using var shim = CtrCommand.Start(RepoPaths.ShimBinary, args, workingDirectory: cwd, environment: env);
+        shim.CloseStdin();
+        var result = await shim.WaitAsync(TimeSpan.FromMinutes(1));
+        return (result, shim.StdoutBytes);
+    }
 }

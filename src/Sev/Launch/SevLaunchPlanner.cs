@@ -66,14 +66,36 @@ public static class SevLaunchPlanner
                 [$"QEMU {v.Version} has no sev-snp-guest object: SEV-SNP needs QEMU 9.1 or later"]);
         }
 
+        if (snp && (request.DhCertFile is not null || request.SessionFile is not null || request.StartPaused))
+        {
+            throw new SevUnavailableException(request.Mode,
+                ["SEV-SNP has no launch session or QMP launch measurement: pre-attestation is for SEV and SEV-ES"]);
+        }
+
         var slabs = SwiotlbSize.Slabs(request.GuestMemoryMiB, request.SwiotlbSlabs);
-        var sevObject = string.Join(',',
+        var objectProperties = new List<string>
+        {
             snp ? "sev-snp-guest" : "sev-guest",
             "id=" + request.ObjectId,
             "policy=" + SevPolicy.Hex(policy),
             "cbitpos=" + cbit.ToString(CultureInfo.InvariantCulture),
             "reduced-phys-bits=" + facts.ReducedPhysBits.ToString(CultureInfo.InvariantCulture),
-            "kernel-hashes=on");
+            "kernel-hashes=on",
+        };
+
+        // The guest owner's session (QEMU sev-guest dh-cert-file/session-file, SEV.md 5.2 step 3):
+        // the firmware then uses the owner's TEK/TIK, so the owner can check the measurement.
+        if (request.DhCertFile is not null)
+        {
+            objectProperties.Add("dh-cert-file=" + EscapeOptionValue(request.DhCertFile));
+        }
+
+        if (request.SessionFile is not null)
+        {
+            objectProperties.Add("session-file=" + EscapeOptionValue(request.SessionFile));
+        }
+
+        var sevObject = string.Join(',', objectProperties);
 
         // SEV/SEV-ES: the AmdSev OVMF, read-only pflash unit 0 (its varstore is part of the
         // measured image). SNP: -bios, because pflash fails with guest_memfd (SEV.md 2.2).
@@ -91,6 +113,12 @@ public static class SevLaunchPlanner
             machine.Add("smm=off");
             machine.Add("kernel-irqchip=split");
             args.Add("-no-reboot");
+        }
+
+        // Paused after LAUNCH_MEASURE (machine-init-done) in state launch-secret (SEV.md 2.5).
+        if (request.StartPaused)
+        {
+            args.Add("-S");
         }
 
         return new SevLaunchPlan

@@ -25,6 +25,9 @@ internal sealed class RootfsMounter : IDisposable
         _log = log;
     }
 
+    /// <summary>How long <see cref="WaitForScsiDevice"/> waits for a hot-plugged disk.</summary>
+    public TimeSpan ScsiWait { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where SCSI devices are listed (a test may point it elsewhere).</summary>
     public string ScsiDevicesDir { get; init; } = "/sys/bus/scsi/devices";
 
@@ -39,7 +42,7 @@ internal sealed class RootfsMounter : IDisposable
     public void MountScsi(ScsiRootfs disk, string target, bool readOnly, string what)
     {
         ArgumentNullException.ThrowIfNull(disk);
-        var device = FindScsiDevice(disk.Target, disk.Lun) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
+        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
             $"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first"));
         var fsType = disk.FsType.Length > 0 ? disk.FsType : "ext4";
         if (fsType is not ("ext4" or "xfs" or "ext3" or "ext2" or "btrfs" or "squashfs" or "erofs" or "vfat"))
@@ -51,6 +54,38 @@ internal sealed class RootfsMounter : IDisposable
         if (LibC.mount(device, target, fsType, readOnly ? LibC.MS_RDONLY : 0, disk.Options.Length > 0 ? disk.Options : null) < 0)
         {
             throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.LastError()}"));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FindScsiDevice"/>, waiting for a disk the host has just hot-plugged: the guest
+    /// kernel scans the new target when virtio-scsi announces it, and sd binds a moment later.
+    /// After a short wait every SCSI host is asked to rescan once (sysfs "scan", in case the
+    /// announcement was missed). Gives up after <see cref="ScsiWait"/>.
+    /// </summary>
+    public string? WaitForScsiDevice(uint target, uint lun)
+    {
+        var deadline = DateTime.UtcNow + ScsiWait;
+        var rescanned = false;
+        for (var waited = 0; ; waited++)
+        {
+            if (FindScsiDevice(target, lun) is { } device && File.Exists(device))
+            {
+                return device;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                return null;
+            }
+
+            if (!rescanned && waited >= 20)
+            {
+                rescanned = true;
+                RescanScsiHosts();
+            }
+
+            Thread.Sleep(100);
         }
     }
 
@@ -78,6 +113,27 @@ internal sealed class RootfsMounter : IDisposable
         }
 
         return null;
+    }
+
+    private void RescanScsiHosts()
+    {
+        const string Hosts = "/sys/class/scsi_host";
+        if (!Directory.Exists(Hosts))
+        {
+            return;
+        }
+
+        foreach (var host in Directory.EnumerateDirectories(Hosts))
+        {
+            try
+            {
+                File.WriteAllText(Path.Combine(host, "scan"), "- - -");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.LogDebug("rescanning {Host} failed: {Error}", host, e.Message);
+            }
+        }
     }
 
     /// <summary>Unmounts (lazily, so a busy mount never blocks delete).</summary>

@@ -6,14 +6,31 @@ using SevAgent.Stats;
 namespace SevAgent.Guest;
 
 /// <summary>
-/// Describes the guest. SEV is judged from the SEV_STATUS MSR (0xc0010131; bit 0 SEV, bit 1
-/// SEV-ES, bit 2 SNP, AMD APM vol. 2 "SEV_STATUS MSR"), read through the msr driver, never from
-/// CPUID alone: under TCG CPUID claims SEV (ARCHITECTURE.md "Facts measured"). The kernel's own
-/// line ("Memory Encryption Features active: AMD SEV ...") is quoted from the kernel log.
+/// Describes the guest. SEV is reported from two sources, and the shim decides (it requires every
+/// source present to show the requested mode, and at least one source):
+/// <list type="bullet">
+/// <item>the SEV_STATUS MSR (0xc0010131; bit 0 SEV, bit 1 SEV-ES, bit 2 SNP, AMD APM vol. 2
+/// "SEV_STATUS MSR"; SEV.md 6), read through the msr driver (/dev/cpu/0/msr, module "msr", which
+/// the guest image loads at boot). Never CPUID alone: under TCG CPUID claims SEV (ARCHITECTURE.md
+/// "Facts measured");</item>
+/// <item>the kernel's own boot line, which it prints from the SEV_STATUS value it read at early
+/// boot (arch/x86/mm/mem_encrypt.c print_mem_encrypt_feature_info: "Memory Encryption Features
+/// active: AMD SEV SEV-ES SEV-SNP"; before about 5.10 "AMD Secure Encrypted Virtualization (SEV)
+/// active"), found in /dev/kmsg.</item>
+/// </list>
+/// When the MSR cannot be read the state is UNKNOWN with the reason; the shim treats that as not
+/// active unless the kernel line proves otherwise.
 /// </summary>
 internal static class GuestInfoReader
 {
     public const uint SevStatusMsr = 0xc0010131;
+
+    // What the kernel's line starts with (after an optional "AMD "), newest form first.
+    private static readonly string[] EncryptionMarkers =
+        ["Memory Encryption Features active", "Secure Encrypted Virtualization (SEV) active"];
+
+    // The characters of a /dev/kmsg record prefix "PRIO,SEQ,USEC,FLAGS" (Documentation/ABI/testing/dev-kmsg).
+    private static readonly System.Buffers.SearchValues<char> RecordPrefixChars = System.Buffers.SearchValues.Create("0123456789,-+c");
 
     public static GuestInfo Read(string agentVersion, CgroupLayout layout)
     {
@@ -57,7 +74,7 @@ internal static class GuestInfoReader
             var n = RandomAccess.Read(handle, value, SevStatusMsr);
             if (n != 8)
             {
-                throw new IOException($"short read ({n} bytes)");
+                throw new IOException($"short read ({n} of 8 bytes)");
             }
 
             return Decode(BitConverter.ToUInt64(value), status);
@@ -66,7 +83,7 @@ internal static class GuestInfoReader
         {
             status.State = SevStatus.Types.State.Unknown;
             status.Reason = $"reading MSR 0x{SevStatusMsr:x} from {msrDevice} failed: {e.Message} " +
-                "(EIO: the CPU does not implement SEV_STATUS, e.g. not an AMD SEV-capable guest or QEMU TCG)";
+                "(EIO: the virtual CPU does not implement SEV_STATUS, as on a non-SEV KVM guest)";
             return status;
         }
     }
@@ -139,13 +156,41 @@ internal static class GuestInfoReader
                 return string.Empty;
             }
 
-            var record = System.Text.Encoding.UTF8.GetString(buffer, (int)n);
-            var at = record.IndexOf("Memory Encryption Features active", StringComparison.Ordinal);
-            if (at >= 0)
+            var line = MatchEncryptionRecord(System.Text.Encoding.UTF8.GetString(buffer, (int)n));
+            if (line.Length > 0)
             {
-                return record[at..].Split('\n')[0].Trim();
+                return line;
             }
         }
+    }
+
+    /// <summary>
+    /// The kernel's memory-encryption line in <paramref name="text"/> (one /dev/kmsg record
+    /// "PRIO,SEQ,USEC,FLAGS;MESSAGE\n" or any log text), or empty when there is none. Matches the
+    /// current form ("Memory Encryption Features active: ..."), the 5.10 form ("AMD Memory
+    /// Encryption Features active: ...") and the older "AMD Secure Encrypted Virtualization (SEV)
+    /// active" (SEV.md 6). The line is returned from its first word, without the record prefix.
+    /// </summary>
+    public static string MatchEncryptionRecord(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (var raw in text.Split('\n'))
+        {
+            var semicolon = raw.IndexOf(';', StringComparison.Ordinal);
+            var message = (semicolon >= 0 && raw.AsSpan(0, semicolon).IndexOfAnyExcept(RecordPrefixChars) < 0 ? raw[(semicolon + 1)..] : raw).Trim();
+            foreach (var marker in EncryptionMarkers)
+            {
+                var at = message.IndexOf(marker, StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    // Keep an "AMD " right before the marker (the 5.10 form starts with it).
+                    var start = at >= 4 && message.AsSpan(at - 4, 4).SequenceEqual("AMD ") ? at - 4 : at;
+                    return message[start..];
+                }
+            }
+        }
+
+        return string.Empty;
     }
 
     private static string ReadOrEmpty(string path)

@@ -29,12 +29,34 @@ internal sealed class ShutdownCoordinator
             LibC.sync();
             if (Environment.ProcessId == 1)
             {
-                _log.LogInformation("powering off");
+                // The agent's memory is invisible from the host and from containers (their own pid
+                // namespaces): log it here, where the benchmark (bench/) reads it from the console.
+                _log.LogInformation("powering off (agent VmRSS {Rss} kB, VmHWM {Hwm} kB)", StatusField("VmRSS"), StatusField("VmHWM"));
                 LibC.reboot(LibC.RB_POWER_OFF);
                 _log.LogError("reboot(RB_POWER_OFF) failed: {Error}", LibC.LastError());
             }
 
             _lifetime.StopApplication();
         });
+    }
+
+    // A "Name:   123 kB" field of /proc/self/status (proc(5)), as its number; "?" when absent.
+    private static string StatusField(string name)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith(name + ":", StringComparison.Ordinal))
+                {
+                    return line[(name.Length + 1)..].Replace("kB", string.Empty, StringComparison.Ordinal).Trim();
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return "?";
     }
 }

@@ -79,6 +79,7 @@ internal static class ConfigParser
         }
 
         errors.AddRange(CrossCheck(config, source));
+        errors.AddRange(AttestationConfigCheck.Check(config, source));
         if (errors.Count > 0)
         {
             throw new ConfigException($"configuration file {source} has {errors.Count} error(s):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}");

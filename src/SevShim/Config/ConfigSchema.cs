@@ -10,6 +10,7 @@ internal static class ConfigSchema
 {
     public const string ConfidentialModes = "\"none\", \"sev\", \"sev-es\" or \"sev-snp\"";
     public const string RootfsModes = "\"shared\" or \"block\"";
+    public const string AttestationModes = "\"none\" or \"pre\"";
     public const string AgentTransports = "\"auto\", \"virtio-serial\" or \"vsock\"";
     public const string LogLevels = "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"";
 
@@ -25,6 +26,14 @@ internal static class ConfigSchema
         new("confidential", "mode", ConfidentialModes, (c, v) => ConfidentialMode(v) is { } m ? c with { Confidential = m } : null),
         new("confidential", "policy", "a non-negative integer (e.g. 0x3)", (c, v) => Integer(v, 0, long.MaxValue) is { } n ? c with { SevPolicyOverride = (ulong)n } : null),
         new("confidential", "swiotlb_slabs", "an integer from 1024 to 4194304 (2 KiB slabs)", (c, v) => Integer(v, 1024, 4194304) is { } n ? c with { SwiotlbSlabsOverride = (int)n } : null),
+        new("confidential", "attestation", AttestationModes, (c, v) => Attestation(v) is { } a ? c with { Attestation = a } : null),
+        new("confidential", "session_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { SessionFile = p } : null),
+        new("confidential", "dh_cert_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { DhCertFile = p } : null),
+        new("confidential", "tik_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { TikFile = p } : null),
+        new("confidential", "tek_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { TekFile = p } : null),
+        new("confidential", "secret_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { SecretFile = p } : null),
+        new("confidential", "secret_guid", "a GUID string (e.g. \"e6f5a162-d67f-4750-a67c-5d065f2a9910\")", (c, v) => GuidValue(v) is { } g ? c with { SecretGuid = g } : null),
+        new("confidential", "launch_digests", "an array of 64-digit hex strings (launch digests as the measure verb prints them)", (c, v) => Digests(v) is { } d ? c with { LaunchDigests = d } : null),
         new("rootfs", "mode", RootfsModes, (c, v) => Rootfs(v) is { } m ? c with { Rootfs = m } : null),
         new("agent", "transport", AgentTransports, (c, v) => Transport(v) is { } t ? c with { AgentTransport = t } : null),
         new("timeouts", "boot_seconds", "an integer from 1 to 3600", (c, v) => Integer(v, 1, 3600) is { } n ? c with { BootTimeout = TimeSpan.FromSeconds(n) } : null),
@@ -45,6 +54,8 @@ internal static class ConfigSchema
         Config.ConfidentialMode.SevEs => "sev-es",
         _ => "sev-snp",
     };
+
+    public static string Format(AttestationMode mode) => mode == AttestationMode.Pre ? "pre" : "none";
 
     public static string Format(RootfsMode mode) => mode == RootfsMode.Shared ? "shared" : "block";
 
@@ -73,6 +84,38 @@ internal static class ConfigSchema
         "sev-snp" => Config.ConfidentialMode.SevSnp,
         _ => null,
     };
+
+    private static AttestationMode? Attestation(ValueSyntax v) => Text(v) switch
+    {
+        "none" => AttestationMode.None,
+        "pre" => AttestationMode.Pre,
+        _ => null,
+    };
+
+    private static Guid? GuidValue(ValueSyntax v) =>
+        Text(v) is { } s && Guid.TryParseExact(s, "D", out var g) ? g : null;
+
+    // Each digest is a SHA-256 (GCTX.LD of SEV/SEV-ES), 64 hex digits; stored lower-case.
+    private static string[]? Digests(ValueSyntax v)
+    {
+        if (v is not ArraySyntax array)
+        {
+            return null;
+        }
+
+        var digests = new List<string>();
+        foreach (var item in array.Items)
+        {
+            if (Text(item.Value!) is not { Length: 64 } hex || !hex.All(char.IsAsciiHexDigit))
+            {
+                return null;
+            }
+
+            digests.Add(hex.ToLowerInvariant());
+        }
+
+        return digests.Count > 0 ? [.. digests] : null;
+    }
 
     private static RootfsMode? Rootfs(ValueSyntax v) => Text(v) switch
     {

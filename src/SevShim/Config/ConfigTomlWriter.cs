@@ -45,6 +45,22 @@ internal static class ConfigTomlWriter
             b.Append("# swiotlb_slabs = ").Append(Int(config.EffectiveSwiotlbSlabs)).Append("  (computed from memory_mib)\n");
         }
 
+        Line(b, "attestation", Quote(ConfigSchema.Format(config.Attestation)));
+        OptionalPath(b, "session_file", config.SessionFile);
+        OptionalPath(b, "dh_cert_file", config.DhCertFile);
+        OptionalPath(b, "tik_file", config.TikFile);
+        OptionalPath(b, "tek_file", config.TekFile);
+        OptionalPath(b, "secret_file", config.SecretFile);
+        if (config.SecretGuid is { } guid)
+        {
+            Line(b, "secret_guid", Quote(guid.ToString("D")));
+        }
+
+        if (config.LaunchDigests.Count > 0)
+        {
+            Line(b, "launch_digests", "[" + string.Join(", ", config.LaunchDigests.Select(Quote)) + "]");
+        }
+
         b.Append("\n[rootfs]\n");
         Line(b, "mode", Quote(ConfigSchema.Format(config.Rootfs)));
         b.Append("\n[agent]\n");
@@ -56,6 +72,14 @@ internal static class ConfigTomlWriter
         b.Append("\n[log]\n");
         Line(b, "level", Quote(ConfigSchema.Format(config.LogLevel)));
         return b.ToString();
+    }
+
+    private static void OptionalPath(StringBuilder b, string key, string? path)
+    {
+        if (path is not null)
+        {
+            Line(b, key, Quote(path));
+        }
     }
 
     private static void Line(StringBuilder b, string key, string value) =>

@@ -40,6 +40,33 @@ internal sealed record ShimConfig
     /// <summary>Explicit swiotlb= slab count (confidential.swiotlb_slabs), or null for the computed one.</summary>
     public int? SwiotlbSlabsOverride { get; init; }
 
+    /// <summary>Pre-attestation (confidential.attestation).</summary>
+    public AttestationMode Attestation { get; init; } = AttestationMode.None;
+
+    /// <summary>The guest owner's launch session blob, base64 (confidential.session_file; sevctl session's NAME_session.b64).</summary>
+    public string? SessionFile { get; init; }
+
+    /// <summary>The guest owner's Diffie-Hellman certificate, base64 (confidential.dh_cert_file; NAME_godh.b64).</summary>
+    public string? DhCertFile { get; init; }
+
+    /// <summary>The launch session's 16-byte transport integrity key (confidential.tik_file; NAME_tik.bin).</summary>
+    public string? TikFile { get; init; }
+
+    /// <summary>The launch session's 16-byte transport encryption key (confidential.tek_file; NAME_tek.bin).</summary>
+    public string? TekFile { get; init; }
+
+    /// <summary>The secret injected into the guest before it runs (confidential.secret_file).</summary>
+    public string? SecretFile { get; init; }
+
+    /// <summary>The GUID the guest sees the secret under, /sys/kernel/security/secrets/coco/&lt;GUID&gt; (confidential.secret_guid).</summary>
+    public Guid? SecretGuid { get; init; }
+
+    /// <summary>
+    /// Accepted launch digests, lower-case hex (confidential.launch_digests); empty: the shim
+    /// computes the digest from vm.firmware, the kernel, the initrd and the command line it boots.
+    /// </summary>
+    public IReadOnlyList<string> LaunchDigests { get; init; } = [];
+
     /// <summary>How container root filesystems reach the guest (rootfs.mode).</summary>
     public RootfsMode Rootfs { get; init; } = RootfsMode.Block;
 

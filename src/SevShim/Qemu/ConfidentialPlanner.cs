@@ -35,6 +35,9 @@ internal static class ConfidentialPlanner
                     FirmwarePath = config.FirmwarePath,
                     GuestMemoryMiB = config.MemoryMib,
                     SwiotlbSlabs = config.SwiotlbSlabsOverride,
+                    DhCertFile = config.Attestation == AttestationMode.Pre ? config.DhCertFile : null,
+                    SessionFile = config.Attestation == AttestationMode.Pre ? config.SessionFile : null,
+                    StartPaused = config.Attestation == AttestationMode.Pre,
                 },
                 report);
             return From(plan);

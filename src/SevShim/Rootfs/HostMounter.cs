@@ -79,6 +79,36 @@ internal static class HostMounter
     }
 
     /// <summary>Deletes <paramref name="directory"/> if nothing is mounted at or below it; else throws.</summary>
+    /// <summary>
+    /// Unmounts the container's rootfs (and the mounts below it) from the pod share early, once
+    /// rootfs.mode = "block" copied it into the container's disk image, so the guest can no
+    /// longer reach the host's rootfs through 9p. The other mounts (volumes) stay.
+    /// </summary>
+    public static void ReleaseRootfs(AppliedMounts applied, string rootfsDirectory, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(log);
+        var rootfs = Path.TrimEndingDirectorySeparator(rootfsDirectory);
+        for (var i = applied.Targets.Count - 1; i >= 0; i--)
+        {
+            var target = applied.Targets[i];
+            if (target != rootfs && !target.StartsWith(rootfs + "/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var errno = MountNative.Unmount(target, MountNative.MNT_DETACH);
+            if (errno != 0 && errno != MountNative.EINVAL)
+            {
+                throw new ShimException(ShimErrorKind.Internal, $"sevshim: unmounting the container rootfs {target} from the pod share failed with errno {errno}");
+            }
+
+            applied.Targets.RemoveAt(i);
+        }
+
+        log.Debug("rootfs {Rootfs} unmounted from the pod share (block rootfs)", rootfs);
+    }
+
     public static void RemoveDirectory(string directory)
     {
         if (!Directory.Exists(directory))

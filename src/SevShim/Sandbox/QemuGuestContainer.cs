@@ -12,6 +12,9 @@ internal sealed class QemuGuestContainer(string id, AppliedMounts mounts)
     /// <summary>What is mounted for it in the pod share (owned; removed at delete).</summary>
     public AppliedMounts Mounts { get; } = mounts;
 
+    /// <summary>The block rootfs disk (rootfs.mode = "block"), or null; detached and deleted at delete.</summary>
+    public Qemu.ScsiDisk? RootfsDisk { get; init; }
+
     /// <summary>Processes by exec id ("" = init).</summary>
     public ConcurrentDictionary<string, QemuGuestProcess> Processes { get; } = new(StringComparer.Ordinal);
 }

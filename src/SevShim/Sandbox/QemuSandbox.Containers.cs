@@ -1,7 +1,9 @@
 using Grpc.Core;
 using SevShim.Agent;
+using SevShim.Config;
 using SevShim.Errors;
 using SevShim.Io;
+using SevShim.Qemu;
 using SevShim.Rootfs;
 using Proto = SevAgent.Protocol.V1;
 
@@ -23,14 +25,23 @@ internal sealed partial class QemuSandbox
         var plan = MountPlanner.Plan(request, _layout.ShareDirectory, Directory.Exists);
         var mounts = HostMounter.Apply(plan, _log);
         ProcessIo? io = null;
+        ScsiDisk? disk = null;
         try
         {
+            var rootfs = new Proto.Rootfs { Shared = new Proto.SharedRootfs { Path = plan.RootfsSharedPath }, Readonly = plan.RootfsReadOnly };
+            if (_config.Rootfs == RootfsMode.Block)
+            {
+                disk = await AttachRootfsDiskAsync(request.ContainerId, plan, cancellationToken).ConfigureAwait(false);
+                HostMounter.ReleaseRootfs(mounts, Path.Combine(plan.ContainerDirectory, "rootfs"), _log);
+                rootfs = new Proto.Rootfs { Scsi = new Proto.ScsiRootfs { Target = disk.Target, Lun = 0, FsType = "ext4" }, Readonly = plan.RootfsReadOnly };
+            }
+
             io = ProcessIo.Open(request.Stdio);
             var create = new Proto.CreateContainerRequest
             {
                 ContainerId = request.ContainerId,
                 OciSpecJson = plan.GuestSpecJson,
-                Rootfs = new Proto.Rootfs { Shared = new Proto.SharedRootfs { Path = plan.RootfsSharedPath }, Readonly = plan.RootfsReadOnly },
+                Rootfs = rootfs,
                 Stdio = io.Flags,
             };
             create.GuestMounts.AddRange(plan.GuestMounts.Select(m => new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath }));
@@ -38,7 +49,7 @@ internal sealed partial class QemuSandbox
                 $"creating container {request.ContainerId}",
                 t => _agent.Raw.CreateContainerAsync(create, cancellationToken: t),
                 cancellationToken).ConfigureAwait(false);
-            var container = new QemuGuestContainer(request.ContainerId, mounts);
+            var container = new QemuGuestContainer(request.ContainerId, mounts) { RootfsDisk = disk };
             var init = new QemuGuestProcess(request.ContainerId, string.Empty, io) { Pid = (uint)response.Pid };
             container.Processes[string.Empty] = init;
             _containers[request.ContainerId] = container;
@@ -51,6 +62,12 @@ internal sealed partial class QemuSandbox
             if (io is not null)
             {
                 await io.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (disk is not null)
+            {
+                await _disks.DetachAsync(disk).ConfigureAwait(false);
+                RootfsImage.TryDelete(disk.ImagePath);
             }
 
             HostMounter.Remove(mounts, _log);
@@ -184,6 +201,16 @@ internal sealed partial class QemuSandbox
             await process.Io.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (container.RootfsDisk is { } disk)
+        {
+            if (!_qemu.Exited.IsCompleted)
+            {
+                await _disks.DetachAsync(disk).ConfigureAwait(false);
+            }
+
+            RootfsImage.TryDelete(disk.ImagePath);
+        }
+
         try
         {
             HostMounter.Remove(container.Mounts, _log);
@@ -191,6 +218,26 @@ internal sealed partial class QemuSandbox
         catch (ShimException ex)
         {
             _log.Error("{Message}", ex.Message);
+        }
+    }
+
+    // rootfs.mode = "block" (ARCHITECTURE decision 7): the container's rootfs, mounted on the host
+    // as for "shared", is copied into an ext4 image in the pod's state folder (outside the 9p
+    // share) and hot-plugged on the virtio-scsi controller; the guest mounts that disk instead.
+    private async Task<ScsiDisk> AttachRootfsDiskAsync(string containerId, ContainerMountPlan plan, CancellationToken cancellationToken)
+    {
+        var disks = Directory.CreateDirectory(Path.Combine(_layout.Directory, "disks")).FullName;
+        var image = Path.Combine(disks, containerId + ".ext4");
+        var source = Path.Combine(plan.ContainerDirectory, "rootfs");
+        await RootfsImage.CreateAsync(source, image, _config.BootTimeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _disks.AttachAsync(image, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            RootfsImage.TryDelete(image);
+            throw;
         }
     }
 

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Runtime.Versioning;
 using System.Threading.Channels;
 using Serilog;
+using Sev.Attestation;
 using SevShim.Agent;
+using SevShim.Confidential;
 using SevShim.Config;
 using SevShim.Errors;
 using SevShim.Qemu;
@@ -35,6 +37,7 @@ internal sealed partial class QemuSandbox : ISandbox
     private readonly PodStateLayout _layout;
     private readonly QemuProcess _qemu;
     private readonly AgentClient _agent;
+    private readonly ScsiHotplug _disks;
     private readonly ILogger _log;
     private readonly Channel<SandboxEvent> _events = Channel.CreateUnbounded<SandboxEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, QemuGuestContainer> _containers = new(StringComparer.Ordinal);
@@ -52,6 +55,7 @@ internal sealed partial class QemuSandbox : ISandbox
         _qemu = qemu;
         _agent = agent;
         _log = log;
+        _disks = new ScsiHotplug(layout.QmpSocket, log);
         _supervisor = SuperviseAsync();
         _oomLoop = Task.Run(ForwardOomEventsAsync);
     }
@@ -83,13 +87,7 @@ internal sealed partial class QemuSandbox : ISandbox
         // First, before any other refusal: a pod that asked for encryption on a host that cannot
         // give it is told exactly that, with the check's findings (ARCHITECTURE decision 8).
         var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
-        if (config.Rootfs != RootfsMode.Shared)
-        {
-            throw new ShimException(
-                ShimErrorKind.FailedPrecondition,
-                $"sevshim: rootfs.mode = \"block\" is not implemented yet: set rootfs.mode = \"shared\" in {config.SourcePath ?? "the configuration"}");
-        }
-
+        UnencryptedPodWarning.LogIfUnencrypted(config, log);
         if (config.AgentTransport == AgentTransport.Vsock)
         {
             throw new ShimException(
@@ -105,11 +103,23 @@ internal sealed partial class QemuSandbox : ISandbox
         QemuStateCleanup.RemovePodState(options.StateRoot, sandboxId, log);
         PrepareStateDirectory(layout);
         QemuProcess? qemu = null;
+        PreAttestationRequest? attestation = null;
         try
         {
+            // Read before QEMU starts, so a missing key file or digest fails without a VM.
+            attestation = config.Attestation == AttestationMode.Pre
+                ? PreAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, (uint)(config.EffectiveSevPolicy ?? 0))
+                : null;
             var spec = new QemuVmSpec(sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential);
             qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log).ConfigureAwait(false);
             var started = qemu;
+            if (attestation is not null)
+            {
+                // QEMU waits paused (-S) until this step verified the launch and sent cont.
+                await PreAttestationStep.RunAsync(
+                    config, layout.QmpSocket, attestation, started.Exited, () => DescribeFailure(started, layout), log, cancellationToken).ConfigureAwait(false);
+            }
+
             var agent = await AgentClient.ConnectAsync(
                 layout.AgentSocket,
                 config.BootTimeout,
@@ -120,7 +130,11 @@ internal sealed partial class QemuSandbox : ISandbox
                 cancellationToken).ConfigureAwait(false);
             try
             {
-                await agent.LogGuestInfoAsync(log, cancellationToken).ConfigureAwait(false);
+                var info = await agent.LogGuestInfoAsync(log, cancellationToken).ConfigureAwait(false);
+
+                // Issue 5 part 3: a confidential pod whose guest does not show its mode active is
+                // refused here; the catch below stops QEMU and removes the pod's state.
+                GuestSevVerifier.Require(config, info, log);
             }
             catch
             {
@@ -132,6 +146,11 @@ internal sealed partial class QemuSandbox : ISandbox
         }
         catch
         {
+            if (attestation is not null)
+            {
+                PreAttestationInputs.Clear(attestation);
+            }
+
             if (qemu is not null)
             {
                 await qemu.DisposeAsync().ConfigureAwait(false);
@@ -197,6 +216,7 @@ internal sealed partial class QemuSandbox : ISandbox
         }
 
         _containers.Clear();
+        await _disks.DisposeAsync().ConfigureAwait(false);
         _agent.Dispose();
         TryRemoveState(_layout, _log);
         _events.Writer.TryComplete();

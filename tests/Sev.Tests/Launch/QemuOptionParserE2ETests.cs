@@ -40,6 +40,15 @@ public sealed class QemuOptionParserE2ETests : IDisposable
     }
 
     [E2EFact(Requirement.Qemu)]
+    public async Task Qemu_accepts_the_pre_attestation_options()
+    {
+        // dh-cert-file and session-file on sev-guest, and -S (SEV.md 2.5, 5.2).
+        Prerequisites.Ensure(Requirement.Qemu);
+        var stderr = await RunQemu(SevMode.SevEs, string.Empty, preAttestation: true);
+        AssertNoParseError(stderr);
+    }
+
+    [E2EFact(Requirement.Qemu)]
     public async Task A_misspelt_property_is_caught_by_the_same_check()
     {
         // Control: proves the classifier sees QEMU's parse errors at all.
@@ -84,12 +93,22 @@ public sealed class QemuOptionParserE2ETests : IDisposable
         return new SevLaunchRequest { Mode = mode, FirmwarePath = fw, GuestMemoryMiB = 512 };
     }
 
-    private async Task<string> RunQemu(SevMode mode, string objectSuffix)
+    private async Task<string> RunQemu(SevMode mode, string objectSuffix, bool preAttestation = false)
     {
         using var cts = new CancellationTokenSource(Timeout);
         var binary = QemuBinary.Resolve(QemuBinary.DefaultName)!;
         var version = await QemuVersionProbe.FromBinaryAsync(binary, cts.Token);
-        var plan = SevLaunchPlanner.Compose(Request(mode), Facts(version));
+        var request = Request(mode);
+        if (preAttestation)
+        {
+            var godh = Path.Combine(_dir.FullName, "vm_godh.b64");
+            var session = Path.Combine(_dir.FullName, "vm_session.b64");
+            File.WriteAllText(godh, Convert.ToBase64String(new byte[2084]));
+            File.WriteAllText(session, Convert.ToBase64String(new byte[128]));
+            request = request with { DhCertFile = godh, SessionFile = session, StartPaused = true };
+        }
+
+        var plan = SevLaunchPlanner.Compose(request, Facts(version));
         var args = new List<string> { "-nodefaults", "-display", "none", "-S", "-m", "512", "-machine", plan.MachineOption("q35", "tcg") };
         var planArgs = plan.Arguments.ToList();
         var objectIndex = planArgs.IndexOf("-object") + 1;

@@ -52,6 +52,30 @@ public sealed class SevLaunchPlannerTests
     }
 
     [Fact]
+    public async Task Pre_attestation_golden_arguments()
+    {
+        var request = Request(SevMode.Sev) with { DhCertFile = "/etc/sevshim/vm_godh.b64", SessionFile = "/etc/sevshim/a,b.b64", StartPaused = true };
+        var plan = SevLaunchPlanner.Build(request, await ReadyHost());
+
+        Assert.Equal(
+            [
+                "-drive", "if=pflash,format=raw,unit=0,file=/usr/share/sevshim/OVMF.amdsev.fd,readonly=on",
+                "-object", "sev-guest,id=sev0,policy=0x3,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on,dh-cert-file=/etc/sevshim/vm_godh.b64,session-file=/etc/sevshim/a,,b.b64",
+                "-S",
+            ],
+            plan.Arguments);
+    }
+
+    [Fact]
+    public async Task Snp_refuses_pre_attestation_with_the_reason()
+    {
+        var request = Request(SevMode.SevSnp, 4096) with { Policy = 0x30000, StartPaused = true };
+        var facts = (await ReadyHost()).Facts;
+        var ex = Assert.Throws<SevUnavailableException>(() => SevLaunchPlanner.Compose(request, facts));
+        Assert.Contains("pre-attestation is for SEV and SEV-ES", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Snp_golden_arguments()
     {
         var plan = SevLaunchPlanner.Build(Request(SevMode.SevSnp, 4096) with { Policy = 0x30000 }, await ReadyHost());

@@ -8,50 +8,26 @@ namespace SevAgent.Tests.Unit;
 public sealed class TransportTests
 {
     [Fact]
-    public async Task FdBridge_copies_both_ways_and_reports_the_outer_hangup()
+    public Task FdBridge_copies_both_ways_and_reports_the_outer_hangup() => WithBridgeAsync(async (hostEnd, kestrelEnd, bridge) =>
     {
-        var (hostEnd, outer) = Pair();
-        var (inner, kestrelEnd) = Pair();
-        using (hostEnd)
-        using (outer)
-        using (inner)
-        using (kestrelEnd)
-        {
-            FdBridge.SetNonBlocking((int)outer.Handle);
-            FdBridge.SetNonBlocking((int)inner.Handle);
-            var bridge = Task.Factory.StartNew(() => FdBridge.Run((int)outer.Handle, (int)inner.Handle), TaskCreationOptions.LongRunning);
+        await hostEnd.SendAsync(Encoding.ASCII.GetBytes("to-agent"));
+        Assert.Equal("to-agent", await ReceiveAsync(kestrelEnd, 8));
+        await kestrelEnd.SendAsync(Encoding.ASCII.GetBytes("to-host"));
+        Assert.Equal("to-host", await ReceiveAsync(hostEnd, 7));
 
-            await hostEnd.SendAsync(Encoding.ASCII.GetBytes("to-agent"));
-            Assert.Equal("to-agent", await ReceiveAsync(kestrelEnd, 8));
-            await kestrelEnd.SendAsync(Encoding.ASCII.GetBytes("to-host"));
-            Assert.Equal("to-host", await ReceiveAsync(hostEnd, 7));
-
-            hostEnd.Shutdown(SocketShutdown.Both);
-            Assert.Equal(FdBridge.End.OuterClosed, await bridge.WaitAsync(TimeSpan.FromSeconds(60)));
-        }
-    }
+        hostEnd.Shutdown(SocketShutdown.Both);
+        Assert.Equal(FdBridge.End.OuterClosed, await bridge.WaitAsync(TimeSpan.FromSeconds(60)));
+    });
 
     [Fact]
-    public async Task FdBridge_flushes_to_the_host_when_the_inner_side_ends()
+    public Task FdBridge_flushes_to_the_host_when_the_inner_side_ends() => WithBridgeAsync(async (hostEnd, kestrelEnd, bridge) =>
     {
-        var (hostEnd, outer) = Pair();
-        var (inner, kestrelEnd) = Pair();
-        using (hostEnd)
-        using (outer)
-        using (inner)
-        using (kestrelEnd)
-        {
-            FdBridge.SetNonBlocking((int)outer.Handle);
-            FdBridge.SetNonBlocking((int)inner.Handle);
-            var bridge = Task.Factory.StartNew(() => FdBridge.Run((int)outer.Handle, (int)inner.Handle), TaskCreationOptions.LongRunning);
+        await kestrelEnd.SendAsync(Encoding.ASCII.GetBytes("goaway"));
+        kestrelEnd.Shutdown(SocketShutdown.Both);
 
-            await kestrelEnd.SendAsync(Encoding.ASCII.GetBytes("goaway"));
-            kestrelEnd.Shutdown(SocketShutdown.Both);
-
-            Assert.Equal(FdBridge.End.InnerClosed, await bridge.WaitAsync(TimeSpan.FromSeconds(60)));
-            Assert.Equal("goaway", await ReceiveAsync(hostEnd, 6));
-        }
-    }
+        Assert.Equal(FdBridge.End.InnerClosed, await bridge.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal("goaway", await ReceiveAsync(hostEnd, 6));
+    });
 
     [Fact]
     public void Vsock_listener_fd_can_be_wrapped_in_a_socket_or_the_error_names_vsock()
@@ -67,6 +43,27 @@ public sealed class TransportTests
         var fd = Vsock.Listen(new VsockEndPoint(VsockEndPoint.CidAny, port));
         using var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         Assert.Equal(SocketType.Stream, socket.SocketType);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> against an FdBridge between two socket pairs: the host's end
+    /// (outer side), the end Kestrel would hold (inner side) and the bridge's task. The sockets are
+    /// disposed afterwards.
+    /// </summary>
+    private static async Task WithBridgeAsync(Func<Socket, Socket, Task<FdBridge.End>, Task> test)
+    {
+        var (hostEnd, outer) = Pair();
+        var (inner, kestrelEnd) = Pair();
+        using (hostEnd)
+        using (outer)
+        using (inner)
+        using (kestrelEnd)
+        {
+            FdBridge.SetNonBlocking((int)outer.Handle);
+            FdBridge.SetNonBlocking((int)inner.Handle);
+            var bridge = Task.Factory.StartNew(() => FdBridge.Run((int)outer.Handle, (int)inner.Handle), TaskCreationOptions.LongRunning);
+            await test(hostEnd, kestrelEnd, bridge);
+        }
     }
 
     private static (Socket A, Socket B) Pair()

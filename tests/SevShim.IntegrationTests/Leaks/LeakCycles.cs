@@ -60,9 +60,7 @@ public static class LeakCycles
     private static List<string> Leaks(CtrContainerd c, IReadOnlyList<string> ids, string shimName)
     {
         var leaks = new List<string>();
-        leaks.AddRange(CtrHost.ProcessesWith(c.Address)
-            .Where(p => p.CommandLine.Contains(shimName, StringComparison.Ordinal))
-            .Select(p => $"shim process {p.Pid}: {p.CommandLine}"));
+        leaks.AddRange(CtrPods.ShimProcesses(c.Address, shimName).Select(p => $"shim process {p.Pid}: {p.CommandLine}"));
         foreach (var id in ids)
         {
             leaks.AddRange(CtrPods.QemuPids(id).Select(pid => $"QEMU process {pid} of {id}"));

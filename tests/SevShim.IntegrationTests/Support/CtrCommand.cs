@@ -39,11 +39,20 @@ public sealed class CtrCommand : IAsyncDisposable
     /// <summary>True once the process ended.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The first <see cref="CtrOutput.KeptBytes"/> bytes of stdout so far, as bytes (for binary output).</summary>
+    public byte[] StdoutBytes => _stdout.Bytes;
+
     /// <summary>
     /// Starts <paramref name="file"/>. stdin is a pipe the caller writes or closes; stdout is
-    /// hashed after its first <paramref name="stdoutHashSkip"/> bytes.
+    /// hashed after its first <paramref name="stdoutHashSkip"/> bytes. <paramref name="environment"/>
+    /// adds to (or overrides) the inherited environment; the working directory defaults to the current one.
     /// </summary>
-    public static CtrCommand Start(string file, IEnumerable<string> args, long stdoutHashSkip = 0)
+    public static CtrCommand Start(
+        string file,
+        IEnumerable<string> args,
+        long stdoutHashSkip = 0,
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -51,10 +60,16 @@ public sealed class CtrCommand : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
         };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
 
         var display = file + " " + string.Join(' ', info.ArgumentList.Select(Quote));

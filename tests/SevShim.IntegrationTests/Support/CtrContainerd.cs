@@ -6,13 +6,15 @@ using TestSupport;
 namespace SevShim.IntegrationTests.Support;
 
 /// <summary>
-/// A private containerd 1.6 for `ctr` end-to-end tests: its own root, state, sockets, FIFO dir and
-/// shim socket dir under one temp folder, CRI off, debug log to a file (the shims' log FIFOs are
-/// copied there too), artifacts/bin first on its PATH so `io.containerd.sevshim.v2` resolves to the
-/// built shim, and SEVSHIM_CONFIG naming a TCG/no-SEV config. It never touches the host's
-/// containerd. The instance owns the containerd process, every process whose command line names
-/// its folder or its id token, every mount below its folder, and the folder itself: disposing
-/// removes all of them.
+/// A private containerd 1.6 for end-to-end tests: its own root, state, temp, opt, sockets, FIFO
+/// dir and shim socket dir under one temp folder, CRI off, debug log to a file (the shims' log
+/// FIFOs are copied there too), artifacts/bin first on its PATH so `io.containerd.sevshim.v2`
+/// resolves to the built shim, SEVSHIM_SOCKET_DIR keeping the shim sockets out of
+/// /run/containerd, and SEVSHIM_CONFIG naming this instance's sevshim config (by default
+/// <see cref="TcgShimConfig"/>). It never touches the host's containerd. The instance owns the
+/// containerd process, every process whose command line names its folder or its id token, every
+/// mount below its folder and the pods' state folders of its token, and the folder itself:
+/// disposing removes all of them.
 /// </summary>
 public sealed class CtrContainerd : IAsyncDisposable
 {
@@ -25,6 +27,12 @@ public sealed class CtrContainerd : IAsyncDisposable
     /// <summary>The root the shim keeps pod state in (PodStateLayout.DefaultRoot).</summary>
     public const string ShimStateRoot = "/run/sevshim";
 
+    /// <summary>
+    /// A sevshim config that only raises the log level: every other key keeps the shipped default
+    /// (confidential mode "sev", which this SEV-less host refuses at Create).
+    /// </summary>
+    public const string ShippedDefaultsShimConfig = "[log]\nlevel = \"debug\"\n";
+
     private static readonly TimeSpan CtrTimeout = TimeSpan.FromMinutes(4);
     private int _pid;
 
@@ -34,7 +42,7 @@ public sealed class CtrContainerd : IAsyncDisposable
         Token = token;
     }
 
-    /// <summary>The private folder (root, state, sockets, logs).</summary>
+    /// <summary>The private folder (root, state, sockets, logs); short, so socket paths stay under 108 bytes.</summary>
     public string Dir { get; }
 
     /// <summary>A short random token that prefixes every container id of this instance.</summary>
@@ -42,6 +50,9 @@ public sealed class CtrContainerd : IAsyncDisposable
 
     /// <summary>containerd's gRPC socket.</summary>
     public string Address => Path.Combine(Dir, "c.sock");
+
+    /// <summary>containerd's ttrpc socket, which it passes to shims as TTRPC_ADDRESS.</summary>
+    public string TtrpcAddress => Address + ".ttrpc";
 
     /// <summary>containerd's log (with the shims' logs).</summary>
     public string LogPath => Path.Combine(Dir, "containerd.log");
@@ -70,8 +81,14 @@ public sealed class CtrContainerd : IAsyncDisposable
     /// <summary>The bundle folder containerd makes for <paramref name="id"/>.</summary>
     public string BundleOf(string id) => Path.Combine(StateDir, "io.containerd.runtime.v2.task", Namespace, id);
 
-    /// <summary>Starts containerd, waits until it answers and imports the busybox image.</summary>
-    public static async Task<CtrContainerd> StartAsync()
+    /// <summary>Starts containerd with <see cref="TcgShimConfig"/>, waits until it answers and imports the busybox image.</summary>
+    public static Task<CtrContainerd> StartAsync() => StartAsync(TcgShimConfig(), importImage: true);
+
+    /// <summary>
+    /// Starts containerd with <paramref name="shimConfig"/> as the sevshim config and waits until
+    /// it answers; imports the busybox image when <paramref name="importImage"/>.
+    /// </summary>
+    public static async Task<CtrContainerd> StartAsync(string shimConfig, bool importImage)
     {
         var token = "e" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var dir = Path.Combine(Path.GetTempPath(), "sevshim-" + token);
@@ -79,12 +96,19 @@ public sealed class CtrContainerd : IAsyncDisposable
         try
         {
             Directory.CreateDirectory(dir);
-            Directory.CreateDirectory(instance.FifoDir);
-            Directory.CreateDirectory(instance.ShimSocketDir);
+            foreach (var sub in new[] { instance.FifoDir, instance.ShimSocketDir, Path.Combine(dir, "tmp") })
+            {
+                Directory.CreateDirectory(sub);
+            }
+
             File.WriteAllText(Path.Combine(dir, "config.toml"), instance.ContainerdConfig());
-            File.WriteAllText(instance.ShimConfigPath, ShimConfig());
+            File.WriteAllText(instance.ShimConfigPath, shimConfig);
             await instance.LaunchAsync();
-            await instance.ImportImageAsync();
+            if (importImage)
+            {
+                await instance.ImportImageAsync();
+            }
+
             return instance;
         }
         catch
@@ -92,6 +116,26 @@ public sealed class CtrContainerd : IAsyncDisposable
             await instance.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The sevshim config of the ctr suites: the built guest image, QEMU under TCG, no SEV (the test machines have none).</summary>
+    public static string TcgShimConfig()
+    {
+        var guest = RepoPaths.GuestImageDir;
+        return $"""
+            # sevshim end-to-end tests: QEMU under TCG, no SEV (the test machines have none).
+            [vm]
+            kernel = "{Path.Combine(guest, "vmlinuz")}"
+            initrd = "{Path.Combine(guest, "initrd.img")}"
+            vcpus = 1
+            memory_mib = 512
+
+            [confidential]
+            mode = "none"
+
+            [log]
+            level = "debug"
+            """;
     }
 
     /// <summary>Runs ctr against this instance (global flags added) and waits for it.</summary>
@@ -147,6 +191,14 @@ public sealed class CtrContainerd : IAsyncDisposable
     {
         await StopContainerdAsync();
         await LaunchAsync();
+    }
+
+    /// <summary>containerd's whole log so far (with the shims' lines).</summary>
+    public string ReadLog()
+    {
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     /// <summary>The last <paramref name="lines"/> lines of containerd's log (with the shims' lines).</summary>
@@ -244,6 +296,19 @@ public sealed class CtrContainerd : IAsyncDisposable
         }
     }
 
+    /// <summary>Builds the busybox image with scripts/make-busybox-image.sh and imports it as <see cref="Image"/>.</summary>
+    private async Task ImportImageAsync()
+    {
+        var archive = Path.Combine(Dir, "busybox-oci.tar");
+        await using (var make = CtrCommand.Start("bash", [Path.Combine(RepoPaths.Root, "scripts", "make-busybox-image.sh"), archive, Image]))
+        {
+            make.CloseStdin();
+            (await make.WaitAsync(TimeSpan.FromMinutes(3))).EnsureSuccess();
+        }
+
+        (await CtrAsync("images", "import", archive)).EnsureSuccess();
+    }
+
     private async Task StopContainerdAsync()
     {
         if (_pid == 0 || !CtrHost.IsAlive(_pid))
@@ -270,29 +335,20 @@ public sealed class CtrContainerd : IAsyncDisposable
         _pid = 0;
     }
 
-    private async Task ImportImageAsync()
-    {
-        var archive = Path.Combine(Dir, "busybox-oci.tar");
-        await using (var make = CtrCommand.Start("bash", [Path.Combine(RepoPaths.Root, "scripts", "make-busybox-image.sh"), archive, Image]))
-        {
-            make.CloseStdin();
-            (await make.WaitAsync(TimeSpan.FromMinutes(3))).EnsureSuccess();
-        }
-
-        (await CtrAsync("images", "import", archive)).EnsureSuccess();
-    }
-
+    // Plugins that only add start-up noise here (other snapshotters, tracing) are off too.
     private string ContainerdConfig() => string.Create(CultureInfo.InvariantCulture, $"""
         version = 2
         root = "{RootDir}"
         state = "{StateDir}"
-        disabled_plugins = ["io.containerd.grpc.v1.cri"]
+        temp = "{Path.Combine(Dir, "tmp")}"
+        plugin_dir = ""
+        disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
 
         [grpc]
           address = "{Address}"
 
         [ttrpc]
-          address = "{Address}.ttrpc"
+          address = "{TtrpcAddress}"
 
         [debug]
           address = ""
@@ -304,25 +360,6 @@ public sealed class CtrContainerd : IAsyncDisposable
         [plugins."io.containerd.internal.v1.opt"]
           path = "{Path.Combine(Dir, "opt")}"
         """);
-
-    private static string ShimConfig()
-    {
-        var guest = RepoPaths.GuestImageDir;
-        return $"""
-            # sevshim end-to-end tests: QEMU under TCG, no SEV (the test machines have none).
-            [vm]
-            kernel = "{Path.Combine(guest, "vmlinuz")}"
-            initrd = "{Path.Combine(guest, "initrd.img")}"
-            vcpus = 1
-            memory_mib = 512
-
-            [confidential]
-            mode = "none"
-
-            [log]
-            level = "debug"
-            """;
-    }
 
     private static void TryDelete(string dir)
     {

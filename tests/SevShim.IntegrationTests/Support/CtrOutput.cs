@@ -34,6 +34,18 @@ public sealed class CtrOutput
         }
     }
 
+    /// <summary>The kept bytes so far (the first <see cref="KeptBytes"/>).</summary>
+    public byte[] Bytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kept.ToArray();
+            }
+        }
+    }
+
     /// <summary>All bytes seen so far.</summary>
     public long Length
     {

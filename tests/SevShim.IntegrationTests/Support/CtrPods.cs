@@ -13,14 +13,22 @@ public static class CtrPods
             .Select(p => p.Pid)
             .ToList();
 
-    /// <summary>Shim processes (start, delete or daemon) serving <paramref name="c"/>.</summary>
+    /// <summary>sevshim shim processes (start, delete or daemon) serving <paramref name="c"/>.</summary>
     public static IReadOnlyList<(int Pid, string CommandLine)> ShimProcesses(CtrContainerd c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return CtrHost.ProcessesWith(c.Address)
-            .Where(p => p.CommandLine.Contains(ShimName, StringComparison.Ordinal))
-            .ToList();
+        return ShimProcesses(c.Address);
     }
+
+    /// <summary>
+    /// Processes of the shim binary <paramref name="shimName"/> whose command line names
+    /// <paramref name="marker"/> (a containerd address, a test folder). The shim's argv[0] is its
+    /// path, which names the binary; the daemon re-executes itself the same way.
+    /// </summary>
+    public static IReadOnlyList<(int Pid, string CommandLine)> ShimProcesses(string marker, string shimName = ShimName) =>
+        CtrHost.ProcessesWith(marker)
+            .Where(p => p.CommandLine.Contains(shimName, StringComparison.Ordinal))
+            .ToList();
 
     /// <summary>
     /// The shim daemon of pod <paramref name="id"/>: the one whose command line names the id, else

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace SevBench;
+
+/// <summary>The results page (markdown), the per-run phase table and the chart of one bench run.</summary>
+internal sealed partial class Report
+{
+    private const double MiB = 1024 * 1024;
+    private readonly RawData _raw;
+    private readonly Figures _f;
+
+    public Report(RawData raw)
+    {
+        _raw = raw;
+        _f = new Figures(raw);
+    }
+
+    public string Markdown()
+    {
+        var md = new StringBuilder();
+        var m = _raw.MachineValue;
+        Line(md, $"# sevshim benchmark ({m("date")})");
+        Line(md, string.Empty);
+        Line(md, $"Machine: {m("cpu")}, {m("cores")} cores, {m("memory_mib")} MiB, Linux {m("kernel")}; {m("qemu")} under **TCG** (no usable KVM, no SEV); containerd {m("containerd")}.");
+        Line(md, $"Pod VM: {m("pod_vm")}. Commit {m("commit")}. Load average (1, 5, 15 min) at start {m("load_start")}, at end {m("load_end")} (the machine is shared: expect noise).");
+        Line(md, $"Runs: {m("reps")}. Figures are median (min to max) over the runs; produced by `sudo scripts/bench.sh`.");
+        Line(md, string.Empty);
+
+        Line(md, "## Cold start: `ctr run --rm IMAGE ID true` (seconds)");
+        Line(md, string.Empty);
+        Line(md, "| | median (min to max) | ok runs |");
+        Line(md, "|---|---|---|");
+        Row(md, "runc (`io.containerd.runc.v2`)", _f.Wall(RawData.Runc), "0.00", OkCount(RawData.Runc));
+        Row(md, "sevshim (`io.containerd.sevshim.v2`)", _f.Wall(RawData.Sevshim), "0.00", OkCount(RawData.Sevshim));
+        Row(md, "floor: bare QEMU, same kernel, machine and devices, to the /init marker", _f.FloorMarker, "0.00", $"{_f.FloorMarker?.Count ?? 0}");
+        Row(md, "floor: the same until QEMU exits (poweroff)", _f.FloorExit, "0.00", $"{_f.FloorExit?.Count ?? 0}");
+        Line(md, string.Empty);
+
+        Line(md, "## sevshim cold start, phase by phase (seconds)");
+        Line(md, string.Empty);
+        Line(md, "Each phase ends at a log line: the shim's (containerd's log), or the guest init's and the agent's (the pod's console, stamped on the host as QEMU wrote it). ![breakdown](breakdown.png)");
+        Line(md, string.Empty);
+        Line(md, "| phase (ends when) | median (min to max) |");
+        Line(md, "|---|---|");
+        var phases = Breakdown.PhaseStats(_f.SevshimRuns);
+        for (var i = 0; i < Breakdown.Milestones.Count; i++)
+        {
+            Row(md, Breakdown.Milestones[i].Phase, phases[i], "0.00");
+        }
+
+        Row(md, "**total** (`ctr run` to exit)", _f.Wall(RawData.Sevshim), "0.00");
+        Row(md, "guest kernel boot as the guest counts it (uptime at /init)", _f.GuestKernelUptime, "0.00");
+        Row(md, "agent start-up as the agent counts it (its `serving on ... after N ms`)", _f.AgentSelfStart, "0.00");
+        Row(md, "first output: process started until ctr reads the first stdout byte (`echo` runs)", _f.FirstOutput, "0.000");
+        Line(md, string.Empty);
+
+        Line(md, "## Exec, throughput, memory, density");
+        Line(md, string.Empty);
+        Line(md, "| | runc | sevshim |");
+        Line(md, "|---|---|---|");
+        Pair(md, "`ctr task exec` of `true` (ms)", _f.Exec(RawData.Runc), _f.Exec(RawData.Sevshim), "0", 1000);
+        Pair(md, $"stdout throughput, first byte to EOF (MiB/s, {_f.ThroughputMib} MiB via `head -c` to ctr's stdout)", _f.Throughput(RawData.Runc), _f.Throughput(RawData.Sevshim), "0.0");
+        Pair(md, "stdout throughput including the exec's start (MiB/s)", _f.ThroughputWithStart(RawData.Runc), _f.ThroughputWithStart(RawData.Sevshim), "0.0");
+        Pair(md, "shim RSS, idle pod (MiB)", _f.ShimRss(RawData.Runc, "idle"), _f.ShimRss(RawData.Sevshim, "idle"), "0.0");
+        Pair(md, "shim RSS after the throughput runs (MiB)", _f.ShimRss(RawData.Runc, "after-throughput"), _f.ShimRss(RawData.Sevshim, "after-throughput"), "0.0");
+        Pair(md, "QEMU RSS, idle pod / after throughput (MiB)", null, _f.QemuRss("idle"), "0.0", suffix: _f.QemuRss("after-throughput") is { } q ? " / " + q.Show("0.0") : string.Empty);
+        Pair(md, "guest agent RSS at power-off (MiB; all pods)", null, _f.AgentRss, "0.0");
+        Pair(md, "guest agent peak RSS, VmHWM (MiB; all pods)", null, _f.AgentHwm, "0.0");
+        foreach (var d in _f.Density)
+        {
+            Line(md, d);
+        }
+
+        Line(md, string.Empty);
+        Line(md, "Raw agent channel alone: not measured. The pod's virtio-serial chardev takes one connection and the shim holds it for the pod's life; measuring the channel without a container needs a driver that boots the guest itself and speaks the agent protocol (not written yet).");
+        Line(md, string.Empty);
+        Line(md, "## Targets (issue 6)");
+        Line(md, string.Empty);
+        Line(md, "| target | measured | met |");
+        Line(md, "|---|---|---|");
+        foreach (var t in _f.Targets())
+        {
+            Line(md, $"| {t.Name} | {t.Measured} | {(t.Met is null ? "?" : t.Met.Value ? "yes" : "**no**")} |");
+        }
+
+        return md.ToString();
+    }
+
+    public string PhasesTsv()
+    {
+        var sb = new StringBuilder();
+        Line(sb, "id\trep\twall\t" + string.Join('\t', Breakdown.Milestones.Select(x => x.Phase)));
+        foreach (var run in _f.SevshimRuns)
+        {
+            var t = Breakdown.Times(run);
+            Line(sb, $"{run.Id}\t{run.Rep}\t{run.Wall:0.000}\t" + string.Join('\t', t.Skip(1).Select(x => (x - t[0]).ToString("0.000", CultureInfo.InvariantCulture))));
+        }
+
+        return sb.ToString();
+    }
+
+    public void DrawChart(string path)
+    {
+        var phases = Breakdown.PhaseStats(_f.SevshimRuns);
+        var bars = Breakdown.Milestones.Select((m, i) => (m.Phase, phases[i]?.Median ?? 0)).ToArray();
+        var refs = new List<(string, double)>();
+        if (_f.FloorMarker is { } floor)
+        {
+            refs.Add(("FLOOR", floor.Median));
+        }
+
+        if (_f.Wall(RawData.Runc) is { } runc)
+        {
+            refs.Add(("RUNC", runc.Median));
+        }
+
+        Chart.Draw(path, $"SEVSHIM COLD START BY PHASE, MEDIANS OF {_f.SevshimRuns.Count} RUNS ({_raw.MachineValue("cores")} CORES, TCG)", bars, refs);
+    }
+
+    private string OkCount(string runtime)
+    {
+        var all = _raw.ColdStarts.Where(r => r.Runtime == runtime).ToArray();
+        return $"{all.Count(r => r.Ok)}/{all.Length}";
+    }
+
+    private static void Row(StringBuilder md, string name, Stats? s, string format, string? extra = null) =>
+        Line(md, $"| {name} | {s?.Show(format) ?? "n/a"} |" + (extra is null ? string.Empty : $" {extra} |"));
+
+    private static void Pair(StringBuilder md, string name, Stats? runc, Stats? sevshim, string format, double scale = 1, string suffix = "") =>
+        Line(md, $"| {name} | {runc?.Show(format, scale) ?? "n/a"} | {(sevshim?.Show(format, scale) ?? "n/a") + suffix} |");
+
+    private static void Line(StringBuilder sb, string text) => sb.Append(text).Append('\n');
+
+    internal static double ToMib(double kib) => kib / 1024;
+
+    internal static double BytesToMib(double bytes) => bytes / MiB;
+
+    [GeneratedRegex(@"VmRSS (\d+) kB, VmHWM (\d+) kB")]
+    internal static partial Regex AgentMemory();
+
+    [GeneratedRegex(@"stage1 at ([0-9.]+)s")]
+    internal static partial Regex Stage1Uptime();
+
+    [GeneratedRegex(@"serving on .* after (\d+) ms")]
+    internal static partial Regex AgentServing();
+}
