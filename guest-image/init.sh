@@ -67,7 +67,7 @@ stage2() {
         exec /sbin/sevagent --log-level "${word#sevagent.log_level=}" ;;
     esac
   done
-  exec /sbin/sevagent --log-level debug # HUNT
+  exec /sbin/sevagent
   fail "exec /sbin/sevagent"
 }
 

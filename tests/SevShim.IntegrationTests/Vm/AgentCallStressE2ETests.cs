@@ -39,7 +39,9 @@ public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposa
         var io = Directory.CreateDirectory(Path.Combine(_dir.FullName, "io")).FullName;
         var options = new QemuSandboxOptions { StateRoot = Path.Combine(_dir.FullName, "state") };
         using var bootDeadline = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        var sandbox = await QemuSandbox.BootAsync("stress-" + Guid.NewGuid().ToString("N")[..8], GuestFixture.Config(), options, log, bootDeadline.Token);
+        // The agent logs each call and each reaped pid at debug level: a failure quotes the story.
+        var config = GuestFixture.Config() with { AgentLogLevel = "debug" };
+        var sandbox = await QemuSandbox.BootAsync("stress-" + Guid.NewGuid().ToString("N")[..8], config, options, log, bootDeadline.Token);
         var current = string.Empty;
         try
         {
