@@ -59,6 +59,14 @@ stage2() {
   hostname -F /etc/hostname 2>/dev/null || true
   ip link set lo up 2>/dev/null || true
   say "agent start at $(uptime_s)s"
+  # sevagent.log_level=debug|info|warning|error on the kernel command line (the shim's
+  # agent.log_level) sets the agent's log level; anything else keeps its default.
+  for word in $(cat /proc/cmdline); do
+    case "$word" in
+      sevagent.log_level=debug | sevagent.log_level=info | sevagent.log_level=warning | sevagent.log_level=error)
+        exec /sbin/sevagent --log-level "${word#sevagent.log_level=}" ;;
+    esac
+  done
   exec /sbin/sevagent
   fail "exec /sbin/sevagent"
 }

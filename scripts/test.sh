@@ -25,6 +25,14 @@ dotnet test SevRuntime.sln --no-build -nologo \
 rc=${PIPESTATUS[0]}
 set -e
 
+# CI keeps only the tail of the output: repeat every failure (name, message, first stack lines)
+# last, so the reason is never cut off.
+awk '
+  /^  Failed / { show = 1; lines = 0; print "---"; }
+  /^  (Passed|Skipped) / || /^Results File:/ || /^Test Run / { show = 0 }
+  show && lines < 30 { print; lines++ }
+' "$log" | tee "$results/failures.txt"
+
 # One closing line for people and CI: "tests: N passed, N failed, N skipped", summed over the
 # per-assembly summaries dotnet test prints ("     Passed: N" and so on after "Total tests:").
 awk '

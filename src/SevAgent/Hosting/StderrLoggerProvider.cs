@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace SevAgent.Hosting;
@@ -5,21 +6,67 @@ namespace SevAgent.Hosting;
 /// <summary>
 /// The agent's only log sink: one line per message on stderr, which is the guest console the
 /// shim keeps per pod. Deliberately tiny (no Console logger: its start-up cost shows under TCG).
+/// Callers never write to the console themselves: a line is queued and one writer thread
+/// owns fd 2, because the console is a 115200-baud serial port whose tty blocks the writer
+/// while its buffer drains, and a gRPC handler must never wait on the console to answer. When
+/// the queue is full (the console far behind) lines are dropped and the next written line
+/// says how many.
 /// </summary>
 internal sealed class StderrLoggerProvider : ILoggerProvider
 {
-    private static readonly Lock WriteGate = new();
+    private const int QueueLimit = 2048;
+
     private readonly LogLevel _minimum;
+    private readonly BlockingCollection<string> _lines = new(new ConcurrentQueue<string>(), QueueLimit);
+    private readonly Thread _writer;
+    private long _dropped;
 
     public StderrLoggerProvider(LogLevel minimum)
     {
         _minimum = minimum;
+        _writer = new Thread(WriteLines, 128 * 1024) { IsBackground = true, Name = "log-writer" };
+        _writer.Start();
     }
 
-    public ILogger CreateLogger(string categoryName) => new StderrLogger(ShortName(categoryName), _minimum);
+    public ILogger CreateLogger(string categoryName) => new StderrLogger(this, ShortName(categoryName), _minimum);
 
+    /// <summary>Writes what is queued (up to 2 s: the process is ending) and stops the writer.</summary>
     public void Dispose()
     {
+        _lines.CompleteAdding();
+        _writer.Join(TimeSpan.FromSeconds(2));
+    }
+
+    private void Enqueue(string line)
+    {
+        try
+        {
+            if (!_lines.TryAdd(line))
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // After Dispose (the host logs while it stops): write directly, nothing else is writing.
+            Console.Error.WriteLine(line);
+        }
+    }
+
+    private void WriteLines()
+    {
+        // The writer thread owns the console: nobody else writes to Console.Error after start-up.
+        var stderr = Console.Error;
+        foreach (var line in _lines.GetConsumingEnumerable())
+        {
+            var dropped = Interlocked.Exchange(ref _dropped, 0);
+            if (dropped > 0)
+            {
+                stderr.WriteLine($"sevagent: {dropped} log lines dropped (the console is slower than the log)");
+            }
+
+            stderr.WriteLine(line);
+        }
     }
 
     private static string ShortName(string category)
@@ -28,7 +75,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
         return dot >= 0 ? category[(dot + 1)..] : category;
     }
 
-    private sealed class StderrLogger(string category, LogLevel minimum) : ILogger
+    private sealed class StderrLogger(StderrLoggerProvider owner, string category, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -57,10 +104,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
                 line += Environment.NewLine + exception;
             }
 
-            lock (WriteGate)
-            {
-                Console.Error.WriteLine(line);
-            }
+            owner.Enqueue(line);
         }
     }
 }

@@ -9,13 +9,24 @@ namespace SevAgent.Native;
 /// process may reap (hence no System.Diagnostics.Process, whose SIGCHLD handling would race).
 /// When there are no children (ECHILD) the thread sleeps until the next spawn instead of spinning:
 /// every descendant that can be reparented to the agent descends from a child it spawned.
+/// The .NET runtime is a second reaper when the process is PID 1: its SIGCHLD handler then calls
+/// waitpid(-1, WNOHANG) for every child ("pid 1 is responsible for reaping orphans", System.Native
+/// pal_signal.c), and an exit it takes never reaches us, so a call waiting for that crun or
+/// container process hangs (seen about once in fifteen execs in the guest). Before every spawn
+/// <see cref="EnsureSoleReaper"/> puts SIGCHLD back to SIG_DFL (children still become zombies for
+/// waitpid; the signal itself is discarded), which the runtime's handler would otherwise own.
 /// </summary>
 internal sealed class ChildReaper
 {
     // Bounds the exits nobody claimed (crun's short-lived helpers, orphans of containers).
     private const int MaxUnclaimed = 4096;
 
+    private const int SigChld = 17;
+    private const nint SigDfl = 0;
+    private const nint SigErr = -1;
+
     private readonly ILogger _log;
+    private int _tookSigChld;
 
     // Guards every field below.
     private readonly object _gate = new();
@@ -45,6 +56,24 @@ internal sealed class ChildReaper
         }
     }
 
+    /// <summary>
+    /// Makes SIGCHLD's disposition SIG_DFL so that no signal handler (the runtime's, see the class
+    /// remarks) reaps our children. Call before every spawn: the runtime installs its handler when
+    /// it first sets up signal handling (the host's SIGTERM registration, for one).
+    /// </summary>
+    public void EnsureSoleReaper()
+    {
+        var previous = LibC.signal(SigChld, SigDfl);
+        if (previous == SigErr)
+        {
+            _log.LogWarning("cannot reset SIGCHLD to its default ({Error}); exits may be missed", LibC.LastError());
+        }
+        else if (previous != SigDfl && Interlocked.Exchange(ref _tookSigChld, 1) == 0)
+        {
+            _log.LogDebug("SIGCHLD handler removed: this reaper is the only waitpid caller");
+        }
+    }
+
     /// <summary>Tells the reaper a child now exists (call right after spawning).</summary>
     public void NotifySpawned()
     {
@@ -65,8 +94,11 @@ internal sealed class ChildReaper
         {
             if (_unclaimed.Remove(pid, out var status))
             {
+                _log.LogDebug("watching pid {Pid}: it exited already", pid);
                 return Task.FromResult(status);
             }
+
+            _log.LogDebug("watching pid {Pid}", pid);
 
             if (!_watchers.TryGetValue(pid, out var tcs))
             {
@@ -140,6 +172,7 @@ internal sealed class ChildReaper
             }
         }
 
+        _log.LogDebug("reaped pid {Pid} (wait status {Status}, {Claim})", pid, status, tcs is null ? "nobody watches it yet" : "watched");
         tcs?.TrySetResult(status);
     }
 }

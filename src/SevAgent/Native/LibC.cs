@@ -147,6 +147,10 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int kill(int pid, int signal);
 
+    /// <summary>signal(2): sets the disposition of <paramref name="signum"/>, returns the previous one (SIG_ERR = -1).</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint signal(int signum, nint handler);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 

@@ -33,6 +33,7 @@ internal sealed unsafe class Spawner
     public int Spawn(string path, IReadOnlyList<string> args, int stdin, int stdout, int stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
+        _reaper.EnsureSoleReaper();
         var argv = new List<string>(args.Count + 1) { path };
         argv.AddRange(args);
         var allocations = new List<IntPtr>();

@@ -73,6 +73,9 @@ internal sealed record ShimConfig
     /// <summary>The agent channel (agent.transport).</summary>
     public AgentTransport AgentTransport { get; init; } = AgentTransport.Auto;
 
+    /// <summary>The in-guest agent's log level (agent.log_level): "debug", "info", "warning" or "error"; it reaches the guest as sevagent.log_level= on the kernel command line.</summary>
+    public string AgentLogLevel { get; init; } = "info";
+
     /// <summary>QEMU start to agent ready (timeouts.boot_seconds).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

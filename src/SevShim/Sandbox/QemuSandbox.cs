@@ -100,6 +100,12 @@ internal sealed partial class QemuSandbox : ISandbox
         var accel = AcceleratorSelector.SelectForHost(confidential: config.Confidential != ConfidentialMode.None);
         log.Information("pod VM accelerator: {Reason}", accel.Reason);
         var cmdline = confidential is null ? image.KernelCommandLine : string.Join(' ', confidential.KernelParameters.Prepend(image.KernelCommandLine));
+        if (config.AgentLogLevel != "info")
+        {
+            // guest-image/init.sh hands it to the agent as --log-level.
+            cmdline += " sevagent.log_level=" + config.AgentLogLevel;
+        }
+
         QemuStateCleanup.RemovePodState(options.StateRoot, sandboxId, log);
         PrepareStateDirectory(layout);
         QemuProcess? qemu = null;

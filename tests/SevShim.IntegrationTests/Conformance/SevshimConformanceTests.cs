@@ -10,7 +10,7 @@ namespace SevShim.IntegrationTests.Conformance;
 [Collection(CtrCollection.Name)]
 public sealed class SevshimConformanceTests(CtrFixture fixture)
 {
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Run_keeps_stdout_and_stderr_apart_with_env_cwd_and_exit_code_like_runc()
     {
         Ensure();
@@ -18,7 +18,7 @@ public sealed class SevshimConformanceTests(CtrFixture fixture)
             (runc, vm) => Assert.Equal(runc, vm));
     }
 
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Run_echoes_stdin_and_passes_64_MiB_intact_like_runc()
     {
         Ensure();
@@ -26,7 +26,7 @@ public sealed class SevshimConformanceTests(CtrFixture fixture)
             (runc, vm) => Assert.Equal(runc.ToComparable(), vm.ToComparable()));
     }
 
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Run_with_tty_gives_the_process_a_terminal_like_runc()
     {
         Ensure();
@@ -37,7 +37,7 @@ public sealed class SevshimConformanceTests(CtrFixture fixture)
     // Intermittently, a second `ctr task exec` into the running container never starts in the
     // guest (ExecAdded is published, Start hangs, the agent logs nothing for it); the same kind of
     // in-guest hang was seen at CreateContainer. Open in the issue "ctr run end to end".
-    [KnownIssueFact("exec Start hangs in the guest agent, intermittently", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Detached_container_serves_attach_exec_ps_pause_metrics_and_signals_like_runc()
     {
         Ensure();

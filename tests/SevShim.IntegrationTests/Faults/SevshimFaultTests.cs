@@ -12,7 +12,7 @@ public sealed class SevshimFaultTests(CtrFixture fixture)
 {
     private static readonly TimeSpan Gone = TimeSpan.FromMinutes(2);
 
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Killing_qemu_makes_the_task_exit_and_ctr_can_delete_it()
     {
         Ensure();
@@ -47,7 +47,7 @@ public sealed class SevshimFaultTests(CtrFixture fixture)
         }
     }
 
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Killing_the_shim_leaves_containerd_able_to_delete_and_the_vm_gone()
     {
         Ensure();
@@ -83,7 +83,7 @@ public sealed class SevshimFaultTests(CtrFixture fixture)
         }
     }
 
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Containerd_restart_reconnects_and_exec_still_works()
     {
         Ensure();

@@ -14,7 +14,7 @@ public sealed class SevshimLeakTests(CtrFixture fixture)
     /// <summary>Cycles when SEVSHIM_LEAK_CYCLES is unset (each is a VM boot under TCG).</summary>
     public const int DefaultCycles = 5;
 
-    [KnownIssueFact("a guest agent call (create, start, exec) intermittently never answers, about once per full run", Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state()
     {
         Prerequisites.Ensure(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage);

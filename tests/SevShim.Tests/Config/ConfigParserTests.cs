@@ -36,6 +36,7 @@ public sealed class ConfigParserTests
             mode = "shared"
             [agent]
             transport = "virtio-serial"
+            log_level = "debug"
             [timeouts]
             boot_seconds = 30
             agent_connect_seconds = 20
@@ -55,6 +56,7 @@ public sealed class ConfigParserTests
         Assert.Equal(65536, c.EffectiveSwiotlbSlabs);
         Assert.Equal(RootfsMode.Shared, c.Rootfs);
         Assert.Equal(AgentTransport.VirtioSerial, c.AgentTransport);
+        Assert.Equal("debug", c.AgentLogLevel);
         Assert.Equal(TimeSpan.FromSeconds(30), c.BootTimeout);
         Assert.Equal(TimeSpan.FromSeconds(20), c.AgentConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), c.ShutdownTimeout);
@@ -126,6 +128,7 @@ public sealed class ConfigParserTests
     [InlineData("[confidential]\nmode = \"tdx\"\n", "confidential.mode", "\"none\", \"sev\", \"sev-es\" or \"sev-snp\"")]
     [InlineData("[rootfs]\nmode = \"nfs\"\n", "rootfs.mode", "\"shared\" or \"block\"")]
     [InlineData("[agent]\ntransport = \"tcp\"\n", "agent.transport", "\"auto\", \"virtio-serial\" or \"vsock\"")]
+    [InlineData("[agent]\nlog_level = \"trace\"\n", "agent.log_level", "\"debug\", \"info\", \"warning\" or \"error\"")]
     [InlineData("[log]\nlevel = \"verbose\"\n", "log.level", "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"")]
     [InlineData("[vm]\nvcpus = 0\n", "vm.vcpus", "an integer from 1 to 255")]
     [InlineData("[vm]\nvcpus = \"2\"\n", "vm.vcpus", "an integer from 1 to 255")]
