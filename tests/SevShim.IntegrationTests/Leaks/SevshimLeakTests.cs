@@ -11,8 +11,8 @@ namespace SevShim.IntegrationTests.Leaks;
 [Collection(CtrCollection.Name)]
 public sealed class SevshimLeakTests(CtrFixture fixture)
 {
-    /// <summary>Cycles when SEVSHIM_LEAK_CYCLES is unset (each is a VM boot under TCG).</summary>
-    public const int DefaultCycles = 5;
+    /// <summary>Cycles when SEVSHIM_LEAK_CYCLES is unset (each is a VM boot under TCG, about 11 s here): the 20 issue #4 asks for.</summary>
+    public const int DefaultCycles = 20;
 
     [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state()
