@@ -197,6 +197,8 @@ internal sealed class AgentService : Agent.AgentBase
     public override async Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
     {
         await _containers.DeleteAllAsync(context.CancellationToken);
+        // Before the reply: the shim stops the VM as soon as it has it (QemuSandbox.ShutdownAsync).
+        Native.LibC.sync();
         _shutdown.Schedule();
         return new ShutdownResponse();
     }
