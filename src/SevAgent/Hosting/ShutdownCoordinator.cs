@@ -19,6 +19,18 @@ internal sealed class ShutdownCoordinator
         _log = log;
     }
 
+    /// <summary>
+    /// Writes the agent's memory use to the console and waits until the line is out of the
+    /// serial port: the shim stops the VM as soon as the Shutdown reply arrives. The agent's
+    /// memory is invisible from the host and from containers (their own pid namespaces); the
+    /// benchmark (bench/) reads this line from the pod's console.
+    /// </summary>
+    public static void ReportMemory()
+    {
+        Console.Error.WriteLine($"sevagent {DateTime.UtcNow:HH:mm:ss.fff} info ShutdownCoordinator: powering off (agent VmRSS {StatusField("VmRSS")} kB, VmHWM {StatusField("VmHWM")} kB)");
+        LibC.tcdrain(2);
+    }
+
     /// <summary>Schedules the power-off (or exit) shortly after the current reply.</summary>
     public void Schedule()
     {
@@ -29,9 +41,6 @@ internal sealed class ShutdownCoordinator
             LibC.sync();
             if (Environment.ProcessId == 1)
             {
-                // The agent's memory is invisible from the host and from containers (their own pid
-                // namespaces): log it here, where the benchmark (bench/) reads it from the console.
-                _log.LogInformation("powering off (agent VmRSS {Rss} kB, VmHWM {Hwm} kB)", StatusField("VmRSS"), StatusField("VmHWM"));
                 LibC.reboot(LibC.RB_POWER_OFF);
                 _log.LogError("reboot(RB_POWER_OFF) failed: {Error}", LibC.LastError());
             }

@@ -147,6 +147,10 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int kill(int pid, int signal);
 
+    /// <summary>tcdrain(3): waits until what was written to the terminal <paramref name="fd"/> is transmitted.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int tcdrain(int fd);
+
     /// <summary>signal(2): sets the disposition of <paramref name="signum"/>, returns the previous one (SIG_ERR = -1).</summary>
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint signal(int signum, nint handler);

@@ -199,6 +199,7 @@ internal sealed class AgentService : Agent.AgentBase
         await _containers.DeleteAllAsync(context.CancellationToken);
         // Before the reply: the shim stops the VM as soon as it has it (QemuSandbox.ShutdownAsync).
         Native.LibC.sync();
+        ShutdownCoordinator.ReportMemory();
         _shutdown.Schedule();
         return new ShutdownResponse();
     }
