@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Serilog;
 using SevShim.Errors;
 using SevShim.Rootfs;
@@ -16,15 +15,12 @@ namespace SevShim.IntegrationTests.Vm;
 public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(90);
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sevshim-stress-");
+    private readonly VmScratch _dir = new("sevshim-stress-");
 
-    public void Dispose()
-    {
-        if (MountTable.MountPointsUnder(_dir.FullName).Count == 0)
-        {
-            _dir.Delete(recursive: true);
-        }
-    }
+    // Exits read while waiting for another process's exit are kept for their own wait.
+    private readonly List<ProcessExited> _seen = [];
+
+    public void Dispose() => _dir.Dispose();
 
     [E2EFact(Requirement.Root, Requirement.Qemu, Requirement.GuestImage)]
     public async Task RepeatedCreateStartExecDeleteAnswerEveryCall()
@@ -60,7 +56,7 @@ public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposa
                     var execOut = Path.Combine(io, $"{id}-{execId}-stdout");
                     const string Exec = """{"args":["/bin/busybox","sh","-c","echo exec-out; exit 3"],"env":["PATH=/bin"],"cwd":"/","user":{"uid":0,"gid":0}}""";
                     await Within($"cycle {i}: exec {execId} start", ct => sandbox.StartExecAsync(new ExecRequest(id, execId, Exec, new StdioPaths(string.Empty, execOut, string.Empty, false)), ct));
-                    var exit = await Within($"cycle {i}: exec {execId} exit", ct => NextExitAsync(sandbox.Events, id, execId, ct));
+                    var exit = await Within($"cycle {i}: exec {execId} exit", ct => SandboxExits.NextAsync(sandbox.Events, id, execId, ct, _seen));
                     Assert.Equal(3u, exit.ExitStatus);
                     Assert.Equal("exec-out\n", File.ReadAllText(execOut));
                 }
@@ -68,9 +64,9 @@ public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposa
                 // The rootfs is shared by every cycle's container: each one waits for its own marker.
                 var stop = $$$"""{"args":["/bin/busybox","touch","/tmp/stop-{{{id}}}"],"env":["PATH=/bin"],"cwd":"/","user":{"uid":0,"gid":0}}""";
                 await Within($"cycle {i}: stop exec start", ct => sandbox.StartExecAsync(new ExecRequest(id, "stop", stop, new StdioPaths(string.Empty, string.Empty, string.Empty, false)), ct));
-                var initExit = await Within($"cycle {i}: init exit", ct => NextExitAsync(sandbox.Events, id, string.Empty, ct));
+                var initExit = await Within($"cycle {i}: init exit", ct => SandboxExits.NextAsync(sandbox.Events, id, string.Empty, ct, _seen));
                 Assert.Equal(0u, initExit.ExitStatus);
-                Assert.Equal(0u, (await Within($"cycle {i}: stop exec exit", ct => NextExitAsync(sandbox.Events, id, "stop", ct))).ExitStatus);
+                Assert.Equal(0u, (await Within($"cycle {i}: stop exec exit", ct => SandboxExits.NextAsync(sandbox.Events, id, "stop", ct, _seen))).ExitStatus);
                 Assert.Equal("start\ndone\n", File.ReadAllText(stdout));
                 await Within($"cycle {i}: delete", ct => sandbox.DeleteContainerAsync(id, ct));
                 output.WriteLine($"cycle {i} done");
@@ -130,32 +126,4 @@ public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposa
             await call(ct);
             return true;
         });
-
-    // Exits read while waiting for another process's exit are kept for their own wait.
-    private readonly List<ProcessExited> _seen = [];
-
-    private async Task<ProcessExited> NextExitAsync(ChannelReader<SandboxEvent> events, string containerId, string execId, CancellationToken ct)
-    {
-        var earlier = _seen.Find(x => x.ContainerId == containerId && x.ExecId == execId);
-        if (earlier is not null)
-        {
-            _seen.Remove(earlier);
-            return earlier;
-        }
-
-        await foreach (var e in events.ReadAllAsync(ct))
-        {
-            if (e is ProcessExited exit)
-            {
-                if (exit.ContainerId == containerId && exit.ExecId == execId)
-                {
-                    return exit;
-                }
-
-                _seen.Add(exit);
-            }
-        }
-
-        throw new InvalidOperationException($"the events ended without an exit of {containerId}/{execId}");
-    }
 }

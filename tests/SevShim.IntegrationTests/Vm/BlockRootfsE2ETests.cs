@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Serilog;
 using SevShim.Config;
 using SevShim.Rootfs;
@@ -16,16 +15,9 @@ namespace SevShim.IntegrationTests.Vm;
 /// </summary>
 public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sevshim-block-");
+    private readonly VmScratch _dir = new("sevshim-block-");
 
-    public void Dispose()
-    {
-        // Never delete through a live mount (it would delete the host files behind it).
-        if (MountTable.MountPointsUnder(_dir.FullName).Count == 0)
-        {
-            _dir.Delete(recursive: true);
-        }
-    }
+    public void Dispose() => _dir.Dispose();
 
     [E2EFact(Requirement.Root, Requirement.Qemu, Requirement.GuestImage)]
     public async Task TheRootfsIsAnExt4ScsiDiskAndWritesStayInIt()
@@ -58,7 +50,7 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
             Assert.DoesNotContain(shared, p => p.Contains("/rootfs", StringComparison.Ordinal));
             Assert.Single(shared);
             await sandbox.StartContainerAsync("c1", ct);
-            var exit = await NextExitAsync(sandbox.Events, "c1", ct);
+            var exit = await SandboxExits.NextAsync(sandbox.Events, "c1", string.Empty, ct);
 
             var lines = File.ReadAllText(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.True(exit.ExitStatus == 0, $"exit {exit.ExitStatus}; stdout: {File.ReadAllText(stdout)}; stderr: {File.ReadAllText(stderr)}");
@@ -78,18 +70,5 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
 
         Assert.False(Directory.Exists(stateDir), $"{stateDir} still exists after shutdown");
         Assert.Empty(MountTable.MountPointsUnder(_dir.FullName));
-    }
-
-    private static async Task<ProcessExited> NextExitAsync(ChannelReader<SandboxEvent> events, string containerId, CancellationToken ct)
-    {
-        await foreach (var e in events.ReadAllAsync(ct))
-        {
-            if (e is ProcessExited exit && exit.ContainerId == containerId && exit.ExecId.Length == 0)
-            {
-                return exit;
-            }
-        }
-
-        throw new InvalidOperationException($"the events ended without an exit of {containerId}");
     }
 }

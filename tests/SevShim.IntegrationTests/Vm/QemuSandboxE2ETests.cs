@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Serilog;
 using SevShim.Rootfs;
 using SevShim.Sandbox;
@@ -15,16 +14,9 @@ namespace SevShim.IntegrationTests.Vm;
 /// </summary>
 public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sevshim-vm-");
+    private readonly VmScratch _dir = new("sevshim-vm-");
 
-    public void Dispose()
-    {
-        // Never delete through a live mount (it would delete the host files behind it).
-        if (MountTable.MountPointsUnder(_dir.FullName).Count == 0)
-        {
-            _dir.Delete(recursive: true);
-        }
-    }
+    public void Dispose() => _dir.Dispose();
 
     [E2EFact(Requirement.Root, Requirement.Qemu, Requirement.GuestImage)]
     public async Task ContainerAndExecRunInThePodVmAndShutdownLeavesNothing()
@@ -61,7 +53,7 @@ public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
             const string Exec = """{"args":["/bin/busybox","sh","-c","echo exec-out; exit 3"],"env":["PATH=/bin"],"cwd":"/","user":{"uid":0,"gid":0}}""";
             var execOut = Path.Combine(io, "e1-stdout");
             await sandbox.StartExecAsync(new ExecRequest("c1", "e1", Exec, new StdioPaths(string.Empty, execOut, string.Empty, false)), ct);
-            var execExit = await NextExitAsync(sandbox.Events, "c1", "e1", ct);
+            var execExit = await SandboxExits.NextAsync(sandbox.Events, "c1", "e1", ct);
             Assert.Equal(3u, execExit.ExitStatus);
             // The exit is published only after the output was drained to the FIFO (here: file).
             Assert.Equal("exec-out\n", File.ReadAllText(execOut));
@@ -70,7 +62,7 @@ public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
             const string Tty = """{"args":["/bin/busybox","sh","-c","test -t 0 && test -t 1 && echo on-a-tty"],"env":["PATH=/bin"],"cwd":"/"}""";
             var ttyOut = Path.Combine(io, "e2-stdout");
             await sandbox.StartExecAsync(new ExecRequest("c1", "e2", Tty, new StdioPaths(string.Empty, ttyOut, string.Empty, true)), ct);
-            Assert.Equal(0u, (await NextExitAsync(sandbox.Events, "c1", "e2", ct)).ExitStatus);
+            Assert.Equal(0u, (await SandboxExits.NextAsync(sandbox.Events, "c1", "e2", ct)).ExitStatus);
             Assert.Contains("on-a-tty", File.ReadAllText(ttyOut), StringComparison.Ordinal);
 
             await using (var writer = new FileStream(stdin, FileMode.Open, FileAccess.Write))
@@ -79,7 +71,7 @@ public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
             }
 
             await sandbox.CloseStdinAsync("c1", string.Empty, ct);
-            var initExit = await NextExitAsync(sandbox.Events, "c1", string.Empty, ct);
+            var initExit = await SandboxExits.NextAsync(sandbox.Events, "c1", string.Empty, ct);
             Assert.Equal(7u, initExit.ExitStatus);
             Assert.Equal("hello\nfrom the host share\ngot bye\n", File.ReadAllText(stdout));
             Assert.Equal("oops\n", File.ReadAllText(stderr));
@@ -99,18 +91,5 @@ public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
         Assert.Empty(MountTable.MountPointsUnder(_dir.FullName));
         Assert.True(sandbox.Events.Completion.IsCompleted);
         Assert.Equal("from the host share\n", File.ReadAllText(Path.Combine(data, "msg")));
-    }
-
-    private static async Task<ProcessExited> NextExitAsync(ChannelReader<SandboxEvent> events, string containerId, string execId, CancellationToken ct)
-    {
-        await foreach (var e in events.ReadAllAsync(ct))
-        {
-            if (e is ProcessExited exit && exit.ContainerId == containerId && exit.ExecId == execId)
-            {
-                return exit;
-            }
-        }
-
-        throw new InvalidOperationException($"the events ended without an exit of {containerId}/{execId}");
     }
 }

@@ -15,15 +15,9 @@ namespace SevShim.IntegrationTests.Vm;
 /// </summary>
 public sealed class QemuSandboxFaultE2ETests(ITestOutputHelper output) : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sevshim-vmfault-");
+    private readonly VmScratch _dir = new("sevshim-vmfault-");
 
-    public void Dispose()
-    {
-        if (MountTable.MountPointsUnder(_dir.FullName).Count == 0)
-        {
-            _dir.Delete(recursive: true);
-        }
-    }
+    public void Dispose() => _dir.Dispose();
 
     [E2EFact(Requirement.Root, Requirement.Qemu, Requirement.GuestImage)]
     public async Task QemuDeathEndsEveryProcessWith255AndQuotesTheConsole()
