@@ -338,7 +338,16 @@ internal sealed class ContainerManager
         }
     }
 
-    /// <summary>Kills and deletes every container (Shutdown).</summary>
+    /// <summary>Before power-off: kills every container process at once, else deletes each container.</summary>
+    public async Task StopAllForPowerOffAsync(CancellationToken cancellationToken)
+    {
+        if (!PowerOffKill.TryKillAll(_cgroups, _options.CgroupParent, _log))
+        {
+            await DeleteAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills and deletes every container (the agent's own stop outside a VM).</summary>
     public async Task DeleteAllAsync(CancellationToken cancellationToken)
     {
         List<Container> all;

@@ -202,7 +202,9 @@ internal sealed class AgentService : Agent.AgentBase
 
     public override async Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
     {
-        await _containers.DeleteAllAsync(context.CancellationToken);
+        // The VM is destroyed right after the reply: no per-container delete, only no more writes.
+        await _containers.StopAllForPowerOffAsync(context.CancellationToken);
+
         // Before the reply: the shim stops the VM as soon as it has it (QemuSandbox.ShutdownAsync).
         Native.LibC.sync();
         ShutdownCoordinator.ReportMemory();
