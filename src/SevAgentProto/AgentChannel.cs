@@ -62,7 +62,12 @@ public static class AgentChannel
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(chardevSocketPath), cancellationToken).ConfigureAwait(false);
-                var nonce = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+                // The nonce only tells this attempt's ready line from a stale one left in the port
+                // (LinkHandshake); it needs no cryptographic randomness, and RandomNumberGenerator
+                // would load libcrypto and libssl into the shim daemon: 3.4 MiB of its RSS (issue 6).
+                var nonceBytes = new byte[16];
+                Random.Shared.NextBytes(nonceBytes);
+                var nonce = Convert.ToHexString(nonceBytes);
                 await socket.SendAsync(LinkHandshake.SyncLine(nonce), cancellationToken).ConfigureAwait(false);
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 attempt.CancelAfter(attemptTimeout);
