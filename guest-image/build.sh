@@ -64,8 +64,13 @@ esac
 # the SEV_STATUS MSR 0xc0010131 to tell the shim whether SEV is active; Debian builds it as a
 # module). No virtio-rng: Debian's kernel trusts RDRAND (CONFIG_RANDOM_TRUST_CPU), which TCG's
 # EPYC model has, so the CRNG is ready at once.
-modules=(virtio_pci virtio_console vmw_vsock_virtio_transport 9pnet_virtio 9p virtio_scsi sd_mod
-  ext4 overlay msr)
+# Two groups (issue 6: the agent ready sooner): /init loads the first, the agent channel, before it
+# execs the agent; the second loads at low priority while the agent starts, and the agent waits
+# for it before the operations that need it (src/SevAgent/Guest/ModuleLoadGate.cs). msr comes
+# first there because the shim's first call after the handshake reads the SEV status. vsock is
+# loaded before the agent only when the VM has a virtio-vsock device (init.sh checks).
+boot_modules=(virtio_pci virtio_console)
+later_modules=(msr 9pnet_virtio 9p overlay virtio_scsi sd_mod ext4 vmw_vsock_virtio_transport)
 
 # The kernel command line the shim uses (see guest-image/README.md for the measurements behind it).
 cmdline="console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"
@@ -268,28 +273,39 @@ done
 
 log "libraries resolved"
 # Kernel modules: the closure of the wanted modules (and their softdeps) by the package's
-# modules.dep, copied with a modules.dep for just that subset; /etc/modules-load names them in
-# load order (softdeps included) for /init's single `modprobe -a`.
+# modules.dep, copied with a modules.dep for just that subset; /etc/modules-boot and
+# /etc/modules-later name each group in load order (softdeps included) for /init's `modprobe -a`,
+# /etc/modules-load all of them.
 kroot="$kdir"
 depmod -b "$kroot" "$kver"
-: >"$work/load-order"
-for m in "${modules[@]}"; do
-  modprobe -d "$kroot" -S "$kver" --show-depends "$m" >"$work/deps" 2>&1 \
-    || die "kernel module '$m' not found in $kernel_pkg: $(cat "$work/deps")"
-  sed -n 's|^insmod \([^ ]*\).*|\1|p' "$work/deps" >>"$work/load-order"
-done
 mkdir -p "$root/lib/modules/$kver"
 : >"$root/etc/modules-load"
 declare -A loaded=()
-while read -r ko; do
-  [[ -n "${loaded[$ko]:-}" ]] && continue
-  loaded[$ko]=1
-  rel="${ko#"$kroot"/}"
-  mkdir -p "$root/$(dirname "$rel")"
-  cp -a "$ko" "$root/$rel"
-  m="$(basename "$rel" .ko)"
-  echo "${m//-/_}" >>"$root/etc/modules-load"
-done <"$work/load-order"
+# add_group FILE MODULE...: appends the closure of the modules, minus what an earlier group has,
+# to FILE (under /etc) and to /etc/modules-load (all modules, load order), copying the .ko files.
+add_group() {
+  local list=$1 m ko rel
+  shift
+  : >"$work/load-order"
+  for m in "$@"; do
+    modprobe -d "$kroot" -S "$kver" --show-depends "$m" >"$work/deps" 2>&1 \
+      || die "kernel module '$m' not found in $kernel_pkg: $(cat "$work/deps")"
+    sed -n 's|^insmod \([^ ]*\).*|\1|p' "$work/deps" >>"$work/load-order"
+  done
+  : >"$root/etc/$list"
+  while read -r ko; do
+    [[ -n "${loaded[$ko]:-}" ]] && continue
+    loaded[$ko]=1
+    rel="${ko#"$kroot"/}"
+    mkdir -p "$root/$(dirname "$rel")"
+    cp -a "$ko" "$root/$rel"
+    m="$(basename "$rel" .ko)"
+    echo "${m//-/_}" >>"$root/etc/$list"
+    echo "${m//-/_}" >>"$root/etc/modules-load"
+  done <"$work/load-order"
+}
+add_group modules-boot "${boot_modules[@]}"
+add_group modules-later "${later_modules[@]}"
 cp -a "$kdir/lib/modules/$kver/modules.builtin" "$kdir/lib/modules/$kver/modules.builtin.modinfo" \
   "$kdir/lib/modules/$kver/modules.order" \
   "$root/lib/modules/$kver/"

@@ -1,11 +1,16 @@
 #!/bin/sh
 # /init of the sevshim guest (busybox sh). Two stages:
-#  1. in the initramfs: mount proc, sys and devtmpfs, load the kernel modules listed by the image
-#     build (/etc/modules-load, dependency order), copy the tree into a tmpfs and switch_root into
-#     it. The copy is needed because pivot_root cannot move away from an initramfs root, and crun
-#     pivot_roots into every container (ARCHITECTURE.md, "Facts measured").
-#  2. in the tmpfs root: the mounts crun expects (cgroup2, devpts, shm, run), then exec the agent,
-#     which stays PID 1 for the life of the VM (it enables the cgroup controllers itself).
+#  1. in the initramfs: mount proc, sys and devtmpfs, load the agent channel's kernel modules
+#     (/etc/modules-boot, dependency order), then make the root a bind mount of itself and chroot
+#     into it. crun pivot_roots into every container, and pivot_root refuses a root that is the
+#     initramfs itself (rootfs has no parent mount; ARCHITECTURE.md, "Facts measured"); a bind
+#     mount of it moved onto / has one. This replaced copying the tree into a tmpfs and
+#     switch_root (about 0.5 s under TCG, and a second copy of the image in guest memory).
+#  2. in the new root: the mounts crun expects (cgroup2, devpts, shm, run), start loading the
+#     other modules (/etc/modules-later) at low priority in the background, then exec the agent,
+#     which stays PID 1 for the life of the VM (it enables the cgroup controllers itself). The
+#     agent waits for that load (src/SevAgent/Guest/ModuleLoadGate.cs) before anything needing
+#     those modules; /run/sevshim/modules.loading exists until modprobe is done.
 # Any failure prints one line on the console and powers the VM off, so QEMU (-no-reboot) exits
 # and the host reads the reason from the console log.
 PATH=/sbin:/bin:/usr/sbin:/usr/bin
@@ -26,28 +31,25 @@ stage1() {
   mount -t devtmpfs -o nosuid,mode=0755 devtmpfs /dev || fail "mount /dev"
   say "stage1 at $(uptime_s)s"
 
-  # One modprobe for all modules: busybox modprobe follows the image's trimmed modules.dep, and a
+  # One modprobe for the group: busybox modprobe follows the image's trimmed modules.dep, and a
   # single process is much cheaper under TCG than one insmod per module.
   # shellcheck disable=SC2046
-  modprobe -a $(cat /etc/modules-load) || say "warning: some modules failed to load: $(cat /etc/modules-load)"
+  modprobe -a $(cat /etc/modules-boot) || fail "loading the agent channel's modules: $(cat /etc/modules-boot)"
+  # A virtio-vsock device (virtio device id 19) means the agent may listen on vsock: its
+  # transport must be there before the agent starts.
+  if grep -qx 0x0013 /sys/bus/virtio/devices/*/device 2>/dev/null; then
+    modprobe vmw_vsock_virtio_transport || say "warning: vmw_vsock_virtio_transport failed to load"
+  fi
   say "modules loaded at $(uptime_s)s"
 
-  mount -t tmpfs -o mode=0755 rootfs /newroot || fail "mount tmpfs /newroot"
-  # One cp for the whole tree (one process is what costs under TCG), then drop the kernel modules,
-  # which are all loaded now.
-  for entry in /*; do
-    case "$entry" in
-      /proc | /sys | /dev | /newroot) mkdir -p "/newroot$entry" ;;
-      *) set -- "$@" "$entry" ;;
-    esac
-  done
-  cp -a "$@" /newroot/ || fail "copy the root tree to the tmpfs root"
-  rm -rf /newroot/lib/modules
+  mount --bind / /newroot || fail "bind-mount the root onto /newroot"
   for m in /proc /sys /dev; do
-    mount --move "$m" "/newroot$m" || fail "move $m into the tmpfs root"
+    mount --move "$m" "/newroot$m" || fail "move $m into the new root"
   done
-  exec switch_root -c /dev/console /newroot /init stage2
-  fail "switch_root"
+  cd /newroot || fail "cd /newroot"
+  mount --move . / || fail "move the new root onto /"
+  exec chroot . /init stage2
+  fail "chroot into the new root"
 }
 
 stage2() {
@@ -58,6 +60,25 @@ stage2() {
   mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || fail "mount cgroup2 on /sys/fs/cgroup"
   hostname -F /etc/hostname 2>/dev/null || true
   ip link set lo up 2>/dev/null || true
+
+  # The other modules, off the path to the agent's start: nice 19 leaves the CPU to the agent while
+  # it starts and fills the time it then waits on the host. The marker goes when modprobe is done
+  # (success or not: a missing module fails the operation needing it, with its own error); the
+  # module files go too, since nothing loads modules after this.
+  mkdir -p /run/sevshim
+  : >/run/sevshim/modules.loading
+  # (busybox-static has renice, not nice: the child shell lowers its own priority, then becomes modprobe)
+  (
+    # shellcheck disable=SC2016
+    if sh -c 'renice -n 19 -p $$ >/dev/null && exec modprobe -a $(cat /etc/modules-later)'; then
+      say "background modules loaded at $(uptime_s)s"
+    else
+      say "warning: some modules failed to load: $(tr '\n' ' ' </etc/modules-later)"
+    fi
+    rm -rf /lib/modules
+    rm -f /run/sevshim/modules.loading
+  ) </dev/null >/dev/null 2>&1 &
+
   say "agent start at $(uptime_s)s"
   # sevagent.log_level=debug|info|warning|error on the kernel command line (the shim's
   # agent.log_level) sets the agent's log level; anything else keeps its default.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
@@ -17,6 +18,7 @@ internal sealed class ContainerManager
     private readonly Crun _crun;
     private readonly ProcessLauncher _launcher;
     private readonly RootfsMounter _mounter;
+    private readonly ModuleLoadGate _modules;
     private readonly OomMonitor _oom;
     private readonly CgroupLayout _cgroups;
     private readonly AgentOptions _options;
@@ -28,8 +30,9 @@ internal sealed class ContainerManager
 
     public ContainerManager(
         Crun crun, ProcessLauncher launcher, RootfsMounter mounter, OomMonitor oom, CgroupLayout cgroups, AgentOptions options,
-        ILogger<ContainerManager> log)
+        ModuleLoadGate modules, ILogger<ContainerManager> log)
     {
+        _modules = modules;
         _crun = crun;
         _launcher = launcher;
         _mounter = mounter;
@@ -64,6 +67,8 @@ internal sealed class ContainerManager
         try
         {
             Directory.CreateDirectory(bundle);
+            // The rootfs and volume mounts need 9p, virtio-scsi and ext4, loaded in the background by init.
+            await _modules.WaitAsync(cancellationToken).ConfigureAwait(false);
             var rootfs = await PrepareRootfsAsync(request, container, cancellationToken).ConfigureAwait(false);
             var mountSources = await PrepareMountsAsync(request, container, cancellationToken).ConfigureAwait(false);
             var (json, dropped) = SpecRewriter.Rewrite(
@@ -333,7 +338,16 @@ internal sealed class ContainerManager
         }
     }
 
-    /// <summary>Kills and deletes every container (Shutdown).</summary>
+    /// <summary>Before power-off: kills every container process at once, else deletes each container.</summary>
+    public async Task StopAllForPowerOffAsync(CancellationToken cancellationToken)
+    {
+        if (!PowerOffKill.TryKillAll(_cgroups, _options.CgroupParent, _log))
+        {
+            await DeleteAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills and deletes every container (the agent's own stop outside a VM).</summary>
     public async Task DeleteAllAsync(CancellationToken cancellationToken)
     {
         List<Container> all;

@@ -15,9 +15,11 @@ internal sealed class AgentService : Agent.AgentBase
     private readonly OomMonitor _oom;
     private readonly CgroupLayout _cgroups;
     private readonly ShutdownCoordinator _shutdown;
+    private readonly ModuleLoadGate _modules;
 
-    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown)
+    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown, ModuleLoadGate modules)
     {
+        _modules = modules;
         _containers = containers;
         _oom = oom;
         _cgroups = cgroups;
@@ -27,8 +29,12 @@ internal sealed class AgentService : Agent.AgentBase
     public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
         Task.FromResult(new HealthResponse { Status = HealthResponse.Types.ServingStatus.Serving, AgentVersion = AgentVersion.Value });
 
-    public override Task<GuestInfo> GetGuestInfo(GetGuestInfoRequest request, ServerCallContext context) =>
-        Task.FromResult(GuestInfoReader.Read(AgentVersion.Value, _cgroups));
+    public override async Task<GuestInfo> GetGuestInfo(GetGuestInfoRequest request, ServerCallContext context)
+    {
+        // The SEV status comes through the msr module, which init loads in the background.
+        await _modules.WaitAsync(context.CancellationToken);
+        return GuestInfoReader.Read(AgentVersion.Value, _cgroups);
+    }
 
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context) =>
         new() { Pid = await _containers.CreateAsync(request, context.CancellationToken) };
@@ -196,7 +202,9 @@ internal sealed class AgentService : Agent.AgentBase
 
     public override async Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
     {
-        await _containers.DeleteAllAsync(context.CancellationToken);
+        // The VM is destroyed right after the reply: no per-container delete, only no more writes.
+        await _containers.StopAllForPowerOffAsync(context.CancellationToken);
+
         // Before the reply: the shim stops the VM as soon as it has it (QemuSandbox.ShutdownAsync).
         Native.LibC.sync();
         ShutdownCoordinator.ReportMemory();

@@ -62,6 +62,9 @@ internal sealed class ShimDaemon
         var socketPath = SocketPath(listener, bundle);
         log.Information("daemon started for {Id} on {Socket} (config {Config})", _args.Id, socketPath, configSource?.Path ?? "defaults");
 
+        // Gives memory a burst (pod start, a container's output) committed back once it is over.
+        using var trimmer = MemoryTrimmer.ForThisProcess(log);
+
         var lifetime = new DaemonLifetime();
         using var termination = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; lifetime.RequestExit("SIGTERM"); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; lifetime.RequestExit("SIGINT"); });

@@ -25,6 +25,7 @@ internal sealed partial class TaskService
             await container.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                bool last;
                 lock (_sync)
                 {
                     EnsureStillPresentLocked(container);
@@ -33,16 +34,26 @@ internal sealed partial class TaskService
                     {
                         throw new ShimException(ShimErrorKind.FailedPrecondition, $"sevshim: cannot delete task {id} while it is being started");
                     }
+
+                    // _podGate is held: no task can join the pod before the teardown below.
+                    last = _containers.Count == 1;
                 }
 
-                try
+                // The pod's last task takes the VM with it (TearDownSandboxAsync below): deleting
+                // the container in the guest first (crun delete, unmounts) would be work thrown
+                // away, 0.36 s of a `ctr run --rm` under TCG (issue 6). The agent's Shutdown stops
+                // every container process and syncs, and the sandbox's stop releases the host side.
+                if (!last)
                 {
-                    await container.Sandbox.DeleteContainerAsync(id, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ShimException ex) when (ex.Kind is ShimErrorKind.NotFound or ShimErrorKind.Unavailable)
-                {
-                    // The VM no longer has it (or is gone): the container is gone either way.
-                    _logger.Warning(ex, "The sandbox could not delete task {ContainerId}; treating it as already gone", id);
+                    try
+                    {
+                        await container.Sandbox.DeleteContainerAsync(id, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ShimException ex) when (ex.Kind is ShimErrorKind.NotFound or ShimErrorKind.Unavailable)
+                    {
+                        // The VM no longer has it (or is gone): the container is gone either way.
+                        _logger.Warning(ex, "The sandbox could not delete task {ContainerId}; treating it as already gone", id);
+                    }
                 }
 
                 ExitResult result;

@@ -210,6 +210,10 @@ public sealed class TaskServiceTests
         await h.Service.WaitAsync("pause", "", None).WaitAsync(Generous);
         await h.Service.DeleteAsync("pause", "", None);
         Assert.True(h.Sandbox.ShutDown);
+
+        // The last task goes with the VM: it is not deleted in the guest first (work thrown away).
+        Assert.Contains("delete app", h.Sandbox.Calls);
+        Assert.DoesNotContain("delete pause", h.Sandbox.Calls);
         h.Service.Shutdown("pause", now: false);
         Assert.True(h.Service.ShutdownRequested.IsCompleted);
         var late = await Assert.ThrowsAsync<ShimException>(() => h.CreateAsync("late"));
