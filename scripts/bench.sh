@@ -11,7 +11,9 @@
 # BENCH_EXEC_REPS (default 10), BENCH_TPUT_REPS (default 2), BENCH_TPUT_MIB (default 256),
 # BENCH_DENSITY (pods started at once, default 8), BENCH_TIMEOUT (seconds per ctr call, 180;
 # BENCH_EXEC_TIMEOUT 60 for an exec of true, BENCH_TPUT_TIMEOUT 600 for a throughput run),
-# BENCH_VCPUS / BENCH_MEMORY_MIB (pod VM size, 1 / 512 like the tests), SEVSHIM_SKIP_BUILD=1.
+# BENCH_VCPUS / BENCH_MEMORY_MIB (pod VM size, 1 / 512 like the tests), SEVSHIM_SKIP_BUILD=1,
+# BENCH_RAW_SIZES (guest write sizes of the raw agent channel run, default "4096 65536 1048576";
+# empty skips it), BENCH_RAW_REPS (boots per size, default 2).
 #
 # It starts its own containerd (own root, state, sockets, under a temp folder) with artifacts/bin
 # first on PATH, never the system one, and removes everything it made on exit, failure included.
@@ -46,6 +48,8 @@ exec_tmo=${BENCH_EXEC_TIMEOUT:-60}
 tput_tmo=${BENCH_TPUT_TIMEOUT:-600}
 vcpus=${BENCH_VCPUS:-1}
 memory_mib=${BENCH_MEMORY_MIB:-512}
+raw_sizes=${BENCH_RAW_SIZES-4096 65536 1048576}
+raw_reps=${BENCH_RAW_REPS:-2}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "bench.sh: must run as root (containerd, QEMU, mounts); try: sudo $0" >&2
@@ -212,7 +216,7 @@ ctr_ images import "$work/busybox-oci.tar" >/dev/null
   echo "pod_vm	$vcpus vCPU, $memory_mib MiB, confidential.mode none"
   echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "reps	$reps cold starts, $exec_reps execs, $tput_reps x $tput_mib MiB, density $density"
+  echo "reps	$reps cold starts, $exec_reps execs, $tput_reps x $tput_mib MiB, density $density, raw channel $raw_reps x sizes ${raw_sizes:-none}"
 } >"$raw/machine.tsv"
 
 # --- cold start ---------------------------------------------------------------------------------
@@ -290,6 +294,78 @@ floor_boot() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$t0" "${tm:-}" "$t1" "$rc" >>"$raw/floor.tsv"
 }
 
+# --- raw agent channel ----------------------------------------------------------------------------
+# The floor's QEMU command line (the pod's devices and chardev socket) booting an initramfs whose
+# /init loads only virtio_console (modules taken from the guest image) and writes zeros into the
+# agent's port with dd; SevBench reads the chardev socket on the host. The ceiling for stdout.
+raw_args=()
+raw_sock=
+prepare_raw() {
+  local rw=$work/raw-channel a i magic unpack
+  [ ${#floor_args[@]} -gt 0 ] && [ -n "$raw_sizes" ] || return 0
+  mkdir -p "$rw/init/bin" "$rw/init/dev" "$rw/init/proc" "$rw/init/sys"
+  cp /bin/busybox "$rw/init/bin/busybox"
+  mknod -m 600 "$rw/init/dev/console" c 5 1
+  magic=$(od -An -tx1 -N4 "$guest/initrd.img" | tr -d ' ')
+  case "$magic" in
+    02214c18) unpack="lz4 -dc" ;;
+    1f8b*) unpack="gzip -dc" ;;
+    *) unpack="cat" ;;
+  esac
+  if ! (cd "$rw/init" && $unpack "$guest/initrd.img" | cpio --quiet -id 'lib/modules/*') 2>>"$raw/raw-channel-errors.log"; then
+    log "raw channel: could not take the kernel modules from $guest/initrd.img ($unpack); no raw channel figures"
+    return 0
+  fi
+  cat >"$rw/init/init" <<'EOS'
+#!/bin/busybox sh
+b=/bin/busybox
+$b mount -t proc proc /proc; $b mount -t sysfs sysfs /sys; $b mount -t devtmpfs devtmpfs /dev
+$b modprobe -a virtio_pci virtio_console
+bs=65536; count=16
+for w in $($b cat /proc/cmdline); do case $w in sevbench.bs=*) bs=${w#*=} ;; sevbench.count=*) count=${w#*=} ;; esac; done
+port=
+for _ in $($b seq 100); do
+  for d in /sys/class/virtio-ports/*; do [ "$($b cat "$d/name" 2>/dev/null)" = sevagent.0 ] && port=/dev/${d##*/}; done
+  [ -n "$port" ] && break
+  $b sleep 0.1
+done
+$b echo "SEVBENCH-RAW port=$port bs=$bs count=$count"
+rc=none
+[ -n "$port" ] && { $b dd if=/dev/zero of="$port" bs="$bs" count="$count" 2>/dev/null; rc=$?; }
+$b echo "SEVBENCH-RAW-DONE rc=$rc"
+$b poweroff -f
+EOS
+  chmod 755 "$rw/init/init"
+  (cd "$rw/init" && find . | cpio --quiet -o -H newc -R 0:0) >"$rw/initrd.img"
+  raw_args=()
+  i=0
+  while [ $i -lt ${#floor_args[@]} ]; do
+    a=${floor_args[$i]}
+    case "$a" in
+      "$work/floor/initrd.img") a=$rw/initrd.img ;;
+      socket,id=agent0,*) raw_sock=$(sed -E 's/.*,path=([^,]*).*/\1/' <<<"$a") ;;
+    esac
+    raw_args+=("$a")
+    i=$((i + 1))
+  done
+  [ -n "$raw_sock" ] || { log "raw channel: no agent0 chardev socket in the pod's QEMU line; no raw channel figures"; raw_args=(); }
+}
+# One raw channel boot writing $tput_mib MiB in blocks of $1; appends "size rep first end bytes rc".
+raw_channel() {
+  local bs=$1 rep=$2 bytes=$((tput_mib * 1024 * 1024)) count res rc=0 last=$((${#raw_args[@]} - 1))
+  [ ${#raw_args[@]} -gt 0 ] || return 0
+  count=$((bytes / bs))
+  rm -f "$raw_sock"
+  dotnet "$repo/bench/SevBench/bin/out/SevBench.dll" rawread "$raw_sock" "$((count * bs))" "$tmo" >"$work/raw-channel/read.out" 2>>"$raw/raw-channel-errors.log" &
+  local reader=$!
+  timeout -k 10 "$tmo" qemu-system-x86_64 "${raw_args[@]:0:$last}" "${raw_args[$last]} sevbench.bs=$bs sevbench.count=$count" \
+    </dev/null >"$raw/raw-channel-console-$bs-$rep.log" 2>>"$raw/raw-channel-errors.log" || rc=$?
+  if ! wait "$reader" && [ "$rc" = 0 ]; then rc=1; fi
+  read -r first end n <"$work/raw-channel/read.out" || true
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$bs" "$rep" "${first:-}" "${end:-}" "${n:-0}" "$rc" >>"$raw/raw-channel.tsv"
+  log "raw channel, writes of $bs bytes, $rep/$raw_reps: ${n:-0} bytes, rc $rc"
+}
+
 # --- cold-start runs ----------------------------------------------------------------------------
 log "cold start: a warm-up run of each runtime (not counted)"
 cold_start io.containerd.runc.v2 0 r
@@ -306,6 +382,10 @@ done
 for rep in $(seq "$echo_reps"); do
   log "cold start with echo (first output) $rep/$echo_reps"
   cold_start_echo io.containerd.sevshim.v2 "$rep"
+done
+prepare_raw
+for rep in $(seq "$raw_reps"); do
+  for bs in $raw_sizes; do raw_channel "$bs" "$rep"; done
 done
 
 # --- exec, throughput, memory -------------------------------------------------------------------

@@ -148,6 +148,25 @@ internal sealed class Figures
             $"{es?.Median * 1000:0} vs {er?.Median * 1000:0} ms ({es?.Median / er?.Median:0.0}x)"), er is null || es is null ? null : es.Median <= 3 * er.Median);
     }
 
+    /// <summary>
+    /// The raw agent channel (raw-channel.tsv: "block_size rep first_byte end bytes rc"): MiB/s
+    /// from the host's first byte to its last, per guest write size, as "size: median (min to max)".
+    /// </summary>
+    public IEnumerable<(string BlockSize, Stats Mibs)> RawChannel()
+    {
+        var groups = _raw.Table("raw-channel.tsv")
+            .Where(r => r.Length >= 6 && r[5] == "0" && Tsv.Number(r[4]) > 0)
+            .GroupBy(r => r[0], StringComparer.Ordinal)
+            .OrderBy(g => Tsv.Number(g.Key));
+        foreach (var g in groups)
+        {
+            if (Stats.Of(g.Select(r => Report.BytesToMib(Tsv.Number(r[4])) / (Tsv.Number(r[3]) - Tsv.Number(r[2])))) is { } mibs)
+            {
+                yield return (g.Key, mibs);
+            }
+        }
+    }
+
     private IEnumerable<string[]> GoodThroughput(string runtime) =>
         _raw.Table("throughput.tsv").Where(r => r.Length >= 7 && r[0] == runtime && r[6] == "0" && Tsv.Number(r[5]) > 1);
 

@@ -1,11 +1,19 @@
+using System.Globalization;
 using SevBench;
 
 // sevbench report RAW_DIR OUT_DIR: turns what scripts/bench.sh recorded into results.md,
 // breakdown.png and phases.tsv. The measuring itself is scripts/bench.sh (bash: it drives ctr,
 // containerd and QEMU as a user would).
+// sevbench rawread SOCKET BYTES [TIMEOUT_S]: the host end of bench.sh's raw agent channel run.
+if (args.Length is 3 or 4 && args[0] == "rawread")
+{
+    var timeout = TimeSpan.FromSeconds(args.Length == 4 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 300);
+    return RawChannelReader.Run(args[1], long.Parse(args[2], CultureInfo.InvariantCulture), timeout);
+}
+
 if (args.Length != 3 || args[0] != "report")
 {
-    Console.Error.WriteLine("usage: SevBench report RAW_DIR OUT_DIR");
+    Console.Error.WriteLine("usage: SevBench report RAW_DIR OUT_DIR | SevBench rawread SOCKET BYTES [TIMEOUT_S]");
     return 2;
 }
 

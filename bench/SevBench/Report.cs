@@ -76,7 +76,24 @@ internal sealed partial class Report
         }
 
         Line(md, string.Empty);
-        Line(md, "Raw agent channel alone: not measured. The pod's virtio-serial chardev takes one connection and the shim holds it for the pod's life; measuring the channel without a container needs a driver that boots the guest itself and speaks the agent protocol (not written yet).");
+        var rawChannel = _f.RawChannel().ToArray();
+        if (rawChannel.Length == 0)
+        {
+            Line(md, "Raw agent channel alone: not measured (no raw-channel.tsv: the floor boot was skipped or failed).");
+        }
+        else
+        {
+            Line(md, string.Empty);
+            Line(md, "Raw agent channel alone: the pod's QEMU command line (as for the floor) booting an initramfs whose /init only loads virtio_console and runs " +
+                $"`dd if=/dev/zero of=/dev/vportNpM` ({_f.ThroughputMib} MiB) into the agent's port, read on the host from the chardev socket; first byte to last. The ceiling for stdout through this channel.");
+            Line(md, string.Empty);
+            Line(md, "| guest write size (bytes) | MiB/s, median (min to max) | runs |");
+            Line(md, "|---|---|---|");
+            foreach (var (size, mibs) in rawChannel)
+            {
+                Line(md, $"| {size} | {mibs.Show("0")} | {mibs.Count} |");
+            }
+        }
         Line(md, string.Empty);
         Line(md, "## Targets (issue 6)");
         Line(md, string.Empty);

@@ -145,6 +145,10 @@ public static class AgentChannel
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
             EnableMultipleHttp2Connections = false,
+            // Stdout streams are the bulk traffic (issue #6): with the 64 KiB default the agent
+            // stalls on WINDOW_UPDATE round trips through the slow guest after every few
+            // frames. The window still bounds what the shim buffers per stream.
+            InitialHttp2StreamWindowSize = 1024 * 1024,
         };
         options ??= new GrpcChannelOptions();
         options.HttpHandler = handler;

@@ -14,10 +14,17 @@ namespace SevAgent.Containers;
 /// handed to the response stream, so a cancelled call loses nothing. Blocking reads run on a
 /// dedicated thread, not the thread pool, so idle processes cannot starve the gRPC server.
 /// The pump owns <see cref="_handle"/> and closes it at EOF.
+/// Reads are large (issue #6): under TCG each gRPC message costs the guest far more CPU than its
+/// bytes do, so a pipe is enlarged to <see cref="ChunkSize"/> (F_SETPIPE_SZ) and, whenever the
+/// stream is the slower side, one read takes what the process wrote meanwhile.
 /// </summary>
 internal sealed class OutputPump
 {
-    private const int ChunkSize = 32 * 1024;
+    /// <summary>Largest read, hence largest OutputChunk message; also the pipe size asked for.</summary>
+    internal const int ChunkSize = 256 * 1024;
+
+    // fcntl(2) F_SETPIPE_SZ (F_LINUX_SPECIFIC_BASE + 7).
+    private const int FSetPipeSize = 1031;
 
     private readonly SafeFileHandle _handle;
     private readonly string _name;
@@ -31,6 +38,9 @@ internal sealed class OutputPump
     {
         _handle = handle;
         _name = name;
+        // Only a pipe takes this (a pty master refuses it: nothing to do); a failure (above
+        // /proc/sys/fs/pipe-max-size) keeps the default size.
+        _ = Native.LibC.fcntl((int)handle.DangerousGetHandle(), FSetPipeSize, ChunkSize);
         var thread = new Thread(Pump, 128 * 1024) { IsBackground = true, Name = "out " + name };
         thread.Start();
     }
