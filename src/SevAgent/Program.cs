@@ -85,7 +85,9 @@ ThreadPool.SetMinThreads(Math.Max(minWorkers, 16), Math.Max(minIo, 16));
 
 File.Delete(kestrelSocket);
 started.Mark("port");
-var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+// A fixed application name: left null, the host reads the entry assembly's name by reflection,
+// whose first use is slow under TCG (issue #6).
+var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "sevagent" });
 started.Mark("builder");
 builder.Logging.AddProvider(loggerProvider);
 builder.Logging.SetMinimumLevel(options.LogLevel);

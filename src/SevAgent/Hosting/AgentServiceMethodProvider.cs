@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Microsoft.AspNetCore.Routing;
@@ -7,58 +8,116 @@ using SevAgent.Services;
 namespace SevAgent.Hosting;
 
 /// <summary>
-/// Gives MapGrpcService the agent's methods straight from the generated
-/// <c>Agent.BindService(ServiceBinderBase, AgentBase)</c>, in place of Grpc.AspNetCore's default
-/// provider, which finds BindService through an attribute and then, for every method, looks the
-/// method up, builds a delegate and reads its attributes by reflection. Under TCG that reflection
-/// was the largest piece of the agent's start-up (issue #6: MapGrpcService took about 40% of
-/// Main to serving). The handlers BindService hands us are bound to the one AgentService, a DI
-/// singleton, which is also what Grpc.AspNetCore's activator resolves for every call: the invoker
-/// therefore ignores the activated instance it is given.
+/// Gives MapGrpcService the agent's methods (proto/sevagent/v1/agent.proto) in place of
+/// Grpc.AspNetCore's default provider (issue #6: under TCG, MapGrpcService was the largest piece
+/// of the agent's start-up, and it is large on a host too). The default provider finds the
+/// generated BindService through an attribute and reflects over every method; going through
+/// BindService at all is slow in Native AOT too, because it calls the generic virtual
+/// ServiceBinderBase.AddMethod once per method and each call's generic dictionary is built at run
+/// time by the type loader. Here each method is added with non-virtual generic calls, whose
+/// instantiations the AOT compiler builds ahead of time, and messages use the protobuf parsers
+/// directly, as the generated marshallers do. A unit test holds this list to the proto's
+/// descriptor, so a new rpc that is not added here fails the build's tests.
 /// </summary>
 internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentService>
 {
-    private readonly AgentService _service;
+    /// <summary>The proto service's full name (package sevagent.v1, service Agent): the route prefix.</summary>
+    public const string ServiceName = "sevagent.v1.Agent";
 
-    public AgentServiceMethodProvider(AgentService service)
+    private readonly ServiceMethodProviderContext<AgentService>? _context;
+    private readonly List<(string Name, MethodType Type)> _added = [];
+
+    public AgentServiceMethodProvider()
+        : this(null)
     {
-        _service = service;
+    }
+
+    private AgentServiceMethodProvider(ServiceMethodProviderContext<AgentService>? context)
+    {
+        _context = context;
+    }
+
+    /// <summary>The methods this provider adds, in order (for tests).</summary>
+    public static IReadOnlyList<(string Name, MethodType Type)> Describe()
+    {
+        var table = new AgentServiceMethodProvider(null);
+        table.AddAll();
+        return table._added;
     }
 
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<AgentService> context) =>
-        Agent.BindService(new Binder(context), _service);
+        new AgentServiceMethodProvider(context).AddAll();
 
-    private sealed class Binder(ServiceMethodProviderContext<AgentService> context) : ServiceBinderBase
+    private void AddAll()
     {
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
-        {
-            var bound = handler ?? throw Unbound(method);
-            context.AddUnaryMethod(method, Metadata(), (_, request, call) => bound(request, call));
-        }
-
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
-        {
-            var bound = handler ?? throw Unbound(method);
-            context.AddServerStreamingMethod(method, Metadata(), (_, request, writer, call) => bound(request, writer, call));
-        }
-
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
-        {
-            var bound = handler ?? throw Unbound(method);
-            context.AddClientStreamingMethod(method, Metadata(), (_, reader, call) => bound(reader, call));
-        }
-
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
-        {
-            var bound = handler ?? throw Unbound(method);
-            context.AddDuplexStreamingMethod(method, Metadata(), (_, reader, writer, call) => bound(reader, writer, call));
-        }
-
-        // What the default provider adds after the (here absent) service and method attributes:
-        // gRPC is POST only, and a CORS preflight may reach the handler, which answers 405.
-        private static List<object> Metadata() => [new HttpMethodMetadata(["POST"], acceptCorsPreflight: true)];
-
-        private static InvalidOperationException Unbound(IMethod method) =>
-            new($"Agent.BindService gave no handler for {method.FullName}: bind it to an AgentService instance");
+        Unary("Health", HealthRequest.Parser, HealthResponse.Parser, static (s, r, c) => s.Health(r, c));
+        Unary("GetGuestInfo", GetGuestInfoRequest.Parser, GuestInfo.Parser, static (s, r, c) => s.GetGuestInfo(r, c));
+        Unary("CreateContainer", CreateContainerRequest.Parser, CreateContainerResponse.Parser, static (s, r, c) => s.CreateContainer(r, c));
+        Unary("StartContainer", StartContainerRequest.Parser, StartContainerResponse.Parser, static (s, r, c) => s.StartContainer(r, c));
+        Unary("ExecProcess", ExecProcessRequest.Parser, ExecProcessResponse.Parser, static (s, r, c) => s.ExecProcess(r, c));
+        Unary("SignalProcess", SignalProcessRequest.Parser, SignalProcessResponse.Parser, static (s, r, c) => s.SignalProcess(r, c));
+        Unary("WaitProcess", WaitProcessRequest.Parser, WaitProcessResponse.Parser, static (s, r, c) => s.WaitProcess(r, c));
+        Unary("DeleteContainer", DeleteContainerRequest.Parser, DeleteContainerResponse.Parser, static (s, r, c) => s.DeleteContainer(r, c));
+        Unary("DeleteProcess", DeleteProcessRequest.Parser, DeleteProcessResponse.Parser, static (s, r, c) => s.DeleteProcess(r, c));
+        Unary("PauseContainer", PauseContainerRequest.Parser, PauseContainerResponse.Parser, static (s, r, c) => s.PauseContainer(r, c));
+        Unary("ResumeContainer", ResumeContainerRequest.Parser, ResumeContainerResponse.Parser, static (s, r, c) => s.ResumeContainer(r, c));
+        Unary("UpdateContainer", UpdateContainerRequest.Parser, UpdateContainerResponse.Parser, static (s, r, c) => s.UpdateContainer(r, c));
+        Unary("StatsContainer", StatsContainerRequest.Parser, ContainerStats.Parser, static (s, r, c) => s.StatsContainer(r, c));
+        Unary("ListProcesses", ListProcessesRequest.Parser, ListProcessesResponse.Parser, static (s, r, c) => s.ListProcesses(r, c));
+        Unary("CloseStdin", CloseStdinRequest.Parser, CloseStdinResponse.Parser, static (s, r, c) => s.CloseStdin(r, c));
+        Unary("ResizeTty", ResizeTtyRequest.Parser, ResizeTtyResponse.Parser, static (s, r, c) => s.ResizeTty(r, c));
+        ServerStreaming("ReadStdout", ReadStreamRequest.Parser, OutputChunk.Parser, static (s, r, w, c) => s.ReadStdout(r, w, c));
+        ServerStreaming("ReadStderr", ReadStreamRequest.Parser, OutputChunk.Parser, static (s, r, w, c) => s.ReadStderr(r, w, c));
+        ClientStreaming("WriteStdin", StdinChunk.Parser, WriteStdinResponse.Parser, static (s, r, c) => s.WriteStdin(r, c));
+        ServerStreaming("StreamOomEvents", StreamOomEventsRequest.Parser, OomEvent.Parser, static (s, r, w, c) => s.StreamOomEvents(r, w, c));
+        Unary("Shutdown", ShutdownRequest.Parser, ShutdownResponse.Parser, static (s, r, c) => s.Shutdown(r, c));
     }
+
+    private void Unary<TRequest, TResponse>(
+        string name, MessageParser<TRequest> request, MessageParser<TResponse> response, UnaryServerMethod<AgentService, TRequest, TResponse> invoker)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        _added.Add((name, MethodType.Unary));
+        _context?.AddUnaryMethod(Method(MethodType.Unary, name, request, response), Metadata(), invoker);
+    }
+
+    private void ServerStreaming<TRequest, TResponse>(
+        string name, MessageParser<TRequest> request, MessageParser<TResponse> response, ServerStreamingServerMethod<AgentService, TRequest, TResponse> invoker)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        _added.Add((name, MethodType.ServerStreaming));
+        _context?.AddServerStreamingMethod(Method(MethodType.ServerStreaming, name, request, response), Metadata(), invoker);
+    }
+
+    private void ClientStreaming<TRequest, TResponse>(
+        string name, MessageParser<TRequest> request, MessageParser<TResponse> response, ClientStreamingServerMethod<AgentService, TRequest, TResponse> invoker)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        _added.Add((name, MethodType.ClientStreaming));
+        _context?.AddClientStreamingMethod(Method(MethodType.ClientStreaming, name, request, response), Metadata(), invoker);
+    }
+
+    private static Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse> =>
+        new(type, ServiceName, name, Marshaller(request), Marshaller(response));
+
+    // Protobuf's binary encoding, written straight into gRPC's buffer and parsed from its payload.
+    private static Marshaller<T> Marshaller<T>(MessageParser<T> parser)
+        where T : class, IMessage<T> =>
+        Marshallers.Create<T>(
+            static (message, context) =>
+            {
+                context.SetPayloadLength(message.CalculateSize());
+                message.WriteTo(context.GetBufferWriter());
+                context.Complete();
+            },
+            context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+
+    // What the default provider adds after the (here absent) service and method attributes:
+    // gRPC is POST only, and a CORS preflight may reach the handler, which answers 405.
+    private static List<object> Metadata() => [new HttpMethodMetadata(["POST"], acceptCorsPreflight: true)];
 }

@@ -1,10 +1,7 @@
-using System.Reflection;
-
 namespace SevAgent.Hosting;
 
-/// <summary>The agent's version (informational version of the assembly).</summary>
-internal static class AgentVersion
-{
-    public static string Value { get; } =
-        typeof(AgentVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-}
+/// <summary>
+/// The agent's version: the assembly's informational version (with the commit), as the constant
+/// <c>Value</c> that SevAgent.csproj's WriteAgentVersionSource target generates at build time.
+/// </summary>
+internal static partial class AgentVersion;

@@ -27,7 +27,7 @@ internal sealed class ShutdownCoordinator
     /// </summary>
     public static void ReportMemory()
     {
-        Console.Error.WriteLine($"sevagent {DateTime.UtcNow:HH:mm:ss.fff} info ShutdownCoordinator: powering off (agent VmRSS {StatusField("VmRSS")} kB, VmHWM {StatusField("VmHWM")} kB)");
+        StderrWriter.WriteLine($"sevagent {StderrWriter.Timestamp(DateTime.UtcNow)} info ShutdownCoordinator: powering off (agent VmRSS {StatusField("VmRSS")} kB, VmHWM {StatusField("VmHWM")} kB)");
         LibC.tcdrain(2);
     }
 

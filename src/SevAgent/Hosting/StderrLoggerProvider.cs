@@ -5,7 +5,7 @@ namespace SevAgent.Hosting;
 
 /// <summary>
 /// The agent's only log sink: one line per message on stderr, which is the guest console the
-/// shim keeps per pod. Deliberately tiny (no Console logger: its start-up cost shows under TCG).
+/// shim keeps per pod. Deliberately tiny (no Console logger and no System.Console: their start-up cost shows under TCG).
 /// Callers never write to the console themselves: a line is queued and one writer thread
 /// owns fd 2, because the console is a 115200-baud serial port whose tty blocks the writer
 /// while its buffer drains, and a gRPC handler must never wait on the console to answer. When
@@ -49,23 +49,23 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
         catch (InvalidOperationException)
         {
             // After Dispose (the host logs while it stops): write directly, nothing else is writing.
-            Console.Error.WriteLine(line);
+            StderrWriter.WriteLine(line);
         }
     }
 
     private void WriteLines()
     {
-        // The writer thread owns the console: nobody else writes to Console.Error after start-up.
-        var stderr = Console.Error;
+        // The writer thread owns the console: nobody else writes to fd 2 after start-up (but the
+        // memory report at power-off, ShutdownCoordinator.ReportMemory).
         foreach (var line in _lines.GetConsumingEnumerable())
         {
             var dropped = Interlocked.Exchange(ref _dropped, 0);
             if (dropped > 0)
             {
-                stderr.WriteLine($"sevagent: {dropped} log lines dropped (the console is slower than the log)");
+                StderrWriter.WriteLine($"sevagent: {dropped} log lines dropped (the console is slower than the log)");
             }
 
-            stderr.WriteLine(line);
+            StderrWriter.WriteLine(line);
         }
     }
 
@@ -98,7 +98,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
                 LogLevel.Error => "fail",
                 _ => "crit",
             };
-            var line = $"sevagent {DateTime.UtcNow:HH:mm:ss.fff} {level} {category}: {formatter(state, exception)}";
+            var line = $"sevagent {StderrWriter.Timestamp(DateTime.UtcNow)} {level} {category}: {formatter(state, exception)}";
             if (exception is not null)
             {
                 line += Environment.NewLine + exception;
