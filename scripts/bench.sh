@@ -13,7 +13,8 @@
 # BENCH_EXEC_TIMEOUT 60 for an exec of true, BENCH_TPUT_TIMEOUT 600 for a throughput run),
 # BENCH_VCPUS / BENCH_MEMORY_MIB (pod VM size, 1 / 512 like the tests), SEVSHIM_SKIP_BUILD=1,
 # BENCH_RAW_SIZES (guest write sizes of the raw agent channel run, default "4096 65536 1048576";
-# empty skips it), BENCH_RAW_REPS (boots per size, default 2).
+# empty skips it), BENCH_RAW_REPS (boots per size, default 2), BENCH_SETTLE (seconds before each
+# memory reading, default 3).
 #
 # It starts its own containerd (own root, state, sockets, under a temp folder) with artifacts/bin
 # first on PATH, never the system one, and removes everything it made on exit, failure included.
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --skip-build) skip_build=1 ;;
     --out) out=$(realpath -m "$2"); shift ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -48,6 +49,7 @@ exec_tmo=${BENCH_EXEC_TIMEOUT:-60}
 tput_tmo=${BENCH_TPUT_TIMEOUT:-600}
 vcpus=${BENCH_VCPUS:-1}
 memory_mib=${BENCH_MEMORY_MIB:-512}
+settle=${BENCH_SETTLE:-3}
 raw_sizes=${BENCH_RAW_SIZES-4096 65536 1048576}
 raw_reps=${BENCH_RAW_REPS:-2}
 
@@ -440,8 +442,11 @@ for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
     if [ "$rc" != 0 ]; then replace_pod "exec $rep" "$rc" || break; fi
   done
   [ "$failures" -lt 3 ] || { log "$runtime: too many failures; no throughput or memory figures"; continue; }
+  # The shim gives its GC's unused memory back a second or two after a burst (MemoryTrimmer):
+  # read the memory once it has settled, as a pod left alone would show it.
   mem_line() {
     local shim_pid qemu_pid
+    sleep "$settle"
     shim_pid=$(shim_pid_of "$POD_ID")
     qemu_pid=$(qemu_pid_of "$POD_ID")
     printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$1" "${shim_pid:+$(rss_kib "$shim_pid")}" "${qemu_pid:+$(rss_kib "$qemu_pid")}" "$POD_ID" >>"$raw/memory.tsv"
