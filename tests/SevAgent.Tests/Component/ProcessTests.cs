@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using SevAgent.Protocol.V1;
@@ -73,7 +74,7 @@ public sealed class ProcessTests : AgentTestBase
         {
             ContainerId = id, ExecId = "e2", ProcessJson = Specs.Process(["cat"]).ToJsonString(), Stdio = new Stdio { Stdin = true, Stdout = true },
         }, cancellationToken: Timeout);
-        var catOut = ReadStdoutAsync(id, "e2");
+        using var catOut = Client.ReadStdout(new ReadStreamRequest { ContainerId = id, ExecId = "e2" }, cancellationToken: Timeout);
         using (var write = Client.WriteStdin(cancellationToken: Timeout))
         {
             await write.RequestStream.WriteAsync(new StdinChunk { ContainerId = id, ExecId = "e2", Data = ByteString.CopyFromUtf8("x\n") });
@@ -81,9 +82,17 @@ public sealed class ProcessTests : AgentTestBase
             await write.ResponseAsync;
         }
 
+        // Ending the write stream leaves stdin open (CloseStdin closes it), so cat keeps running;
+        // the kill waits for cat's echo, or it could land before cat has read its input.
+        var echoed = new List<byte>();
+        while (echoed.Count < 2 && await catOut.ResponseStream.MoveNext(Timeout))
+        {
+            echoed.AddRange(catOut.ResponseStream.Current.Data.ToByteArray());
+        }
+
         await Client.SignalProcessAsync(new SignalProcessRequest { ContainerId = id, ExecId = "e2", Signal = 9 }, cancellationToken: Timeout);
         Assert.Equal(137u, (await WaitAsync(id, "e2")).ExitStatus);
-        Assert.Equal("x\n", await catOut);
+        Assert.Equal("x\n", Encoding.UTF8.GetString(echoed.ToArray()) + await CollectAsync(catOut));
 
         var pids = await Client.ListProcessesAsync(new ListProcessesRequest { ContainerId = id }, cancellationToken: Timeout);
         Assert.Contains(created.Pid, pids.Pids);
