@@ -130,7 +130,7 @@ internal sealed class Figures
         }
 
         var agentReady = Breakdown.Between(SevshimRuns, kernelUp, ready);
-        var fromExec = Breakdown.Between(SevshimRuns, Breakdown.IndexOf("guest init (modules, root copy)"), ready);
+        var fromExec = Breakdown.Between(SevshimRuns, Breakdown.IndexOf("guest init (channel modules, root bind mount)"), ready);
         yield return new Target("agent ready <= 1.5 s after the kernel hands over (/init starts)",
             $"{agentReady?.Show("0.00") ?? "n/a"} s (from the agent's exec: {fromExec?.Show("0.00") ?? "n/a"} s)", agentReady is null ? null : agentReady.Median <= 1.5);
 
