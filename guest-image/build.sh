@@ -20,7 +20,7 @@ out="$repo/artifacts/guest"
 agent=""
 cache="${SEVSHIM_DEB_CACHE:-$repo/artifacts/guest-debs}"
 kernel_pkg=""
-compression="${SEVSHIM_INITRD_COMPRESSION:-lz4}"
+compression="${SEVSHIM_INITRD_COMPRESSION:-none}"
 
 usage() {
   cat <<EOF
@@ -33,7 +33,8 @@ usage: guest-image/build.sh [--out DIR] [--agent PATH] [--cache DIR] [--kernel-p
                          or \$SEVSHIM_DEB_CACHE)
   --kernel-package NAME  a concrete linux-image-<abi>-amd64 package (default: what
                          linux-image-amd64 depends on)
-  --compression C        initrd compression (default: lz4: fastest to unpack under TCG)
+  --compression C        initrd compression (default: none: the kernel unpacks a plain cpio
+                         fastest; under TCG lz4 cost 0.1 to 0.8 s of boot for 14 MiB saved)
 Environment: SOURCE_DATE_EPOCH overrides the timestamp of every initrd member.
 EOF
 }
