@@ -57,6 +57,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "bench.sh: must run as root (containerd, QEMU, mounts); try: sudo $0" >&2
   exit 1
 fi
+# A fresh machine gets its packages here, as with scripts/test.sh (SEVSHIM_SKIP_DEPS=1 skips it);
+# --skip-build means artifacts/ was built, so the packages are there.
+if [ "$skip_build" != 1 ] && [ "${SEVSHIM_SKIP_DEPS:-0}" != 1 ]; then
+  scripts/deps.sh
+fi
 for tool in containerd ctr runc qemu-system-x86_64 cpio busybox timeout tail; do
   command -v "$tool" >/dev/null || { echo "bench.sh: $tool missing: run sudo scripts/deps.sh" >&2; exit 1; }
 done
