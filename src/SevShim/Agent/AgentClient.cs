@@ -23,8 +23,12 @@ internal sealed class AgentClient : IDisposable
     private AgentClient(GrpcChannel channel)
     {
         _channel = channel;
-        Raw = new Proto.Agent.AgentClient(channel);
+        Invoker = channel.CreateCallInvoker();
+        Raw = new Proto.Agent.AgentClient(Invoker);
     }
+
+    /// <summary>The channel's call invoker, for calls with methods of the shim's own (Io.OutputStreamMethods).</summary>
+    public CallInvoker Invoker { get; }
 
     /// <summary>The generated client, for streaming calls (callers map errors with <see cref="AgentErrors"/>).</summary>
     public Proto.Agent.AgentClient Raw { get; }

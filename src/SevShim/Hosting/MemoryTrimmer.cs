@@ -59,7 +59,12 @@ internal sealed class MemoryTrimmer : IDisposable
         ArgumentNullException.ThrowIfNull(log);
         return new MemoryTrimmer(
             GcFigures.Current,
-            () => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true),
+            () =>
+            {
+                // The output buffers kept for the next burst go too (Io.ChunkPool: up to 512 KiB).
+                Io.ChunkPool.Shared.Clear();
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            },
             Period,
             (before, after) => log.Debug(
                 "memory trimmed: GC committed {Before} KiB -> {After} KiB, heap {Heap} KiB",

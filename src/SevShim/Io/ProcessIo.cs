@@ -81,14 +81,15 @@ internal sealed class ProcessIo : IAsyncDisposable
         var token = _stop.Token;
         var request = new Proto.ReadStreamRequest { ContainerId = containerId, ExecId = execId };
         var outputs = new List<Task>();
+        var options = new CallOptions(cancellationToken: token);
         if (Stdout is { } stdout)
         {
-            outputs.Add(PumpThread.Run($"out-{containerId}", () => PumpOutput(() => agent.Raw.ReadStdout(request, cancellationToken: token), stdout, log, token)));
+            outputs.Add(PumpThread.Run($"out-{containerId}", () => PumpOutput(() => agent.Invoker.AsyncServerStreamingCall(OutputStreamMethods.ReadStdout, null, options, request), stdout, log, token)));
         }
 
         if (Stderr is { } stderr)
         {
-            outputs.Add(PumpThread.Run($"err-{containerId}", () => PumpOutput(() => agent.Raw.ReadStderr(request, cancellationToken: token), stderr, log, token)));
+            outputs.Add(PumpThread.Run($"err-{containerId}", () => PumpOutput(() => agent.Invoker.AsyncServerStreamingCall(OutputStreamMethods.ReadStderr, null, options, request), stderr, log, token)));
         }
 
         OutputDrained = Task.WhenAll(outputs);
@@ -124,7 +125,9 @@ internal sealed class ProcessIo : IAsyncDisposable
         }
     }
 
-    private static void PumpOutput(Func<AsyncServerStreamingCall<Proto.OutputChunk>> open, PollableFd target, ILogger log, CancellationToken token)
+    // Chunks arrive in pooled buffers (OutputStreamMethods, issue #6): each goes back to its pool
+    // once written out or discarded, before the next one is asked for.
+    private static void PumpOutput(Func<AsyncServerStreamingCall<PooledChunk>> open, PollableFd target, ILogger log, CancellationToken token)
     {
         using var call = open();
         var broken = false;
@@ -132,6 +135,7 @@ internal sealed class ProcessIo : IAsyncDisposable
         {
             while (call.ResponseStream.MoveNext(token).GetAwaiter().GetResult())
             {
+                using var chunk = call.ResponseStream.Current;
                 if (broken)
                 {
                     // Keep draining so the process is never blocked by a target that failed.
@@ -140,7 +144,7 @@ internal sealed class ProcessIo : IAsyncDisposable
 
                 try
                 {
-                    target.WriteAll(call.ResponseStream.Current.Data.Span, token);
+                    target.WriteAll(chunk.Span, token);
                 }
                 catch (IOException ex)
                 {
