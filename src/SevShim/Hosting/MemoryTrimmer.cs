@@ -29,6 +29,15 @@ internal sealed class MemoryTrimmer : IDisposable
     /// <summary>Allocation since the last trim below which a trim is not worth its pause.</summary>
     public const long MinAllocatedBytes = 4L << 20;
 
+    /// <summary>
+    /// Ticks from a trim to its one follow-up collection (at a quiet tick, whatever was allocated):
+    /// longer than the 20 s after which an idle thread-pool thread exits (the .NET thread pool's
+    /// default), taking with it the buffers ArrayPool&lt;byte&gt;.Shared keeps in its thread-local
+    /// slot (Grpc.Net.Client rents one per received message: 512 KiB for a 256 KiB output chunk),
+    /// which only a collection after that frees.
+    /// </summary>
+    public const int FollowUpTicks = 30;
+
     private readonly Func<GcFigures> _measure;
     private readonly Action _collect;
     private readonly Action<GcFigures, GcFigures>? _trimmed;
@@ -36,6 +45,7 @@ internal sealed class MemoryTrimmer : IDisposable
     private readonly Timer _timer;
     private long _allocatedAtLastTick;
     private long _allocatedAtLastTrim;
+    private int _followUpIn;
     private bool _disposed;
 
     /// <param name="measure">The GC figures now.</param>
@@ -58,7 +68,7 @@ internal sealed class MemoryTrimmer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(log);
         return new MemoryTrimmer(
-            GcFigures.Current,
+            MeasureThisProcess,
             () =>
             {
                 // The output buffers kept for the next burst go too (Io.ChunkPool: up to 512 KiB).
@@ -73,11 +83,23 @@ internal sealed class MemoryTrimmer : IDisposable
                 after.HeapBytes / 1024));
     }
 
+    // Output chunks arrive in pooled buffers (Io.ChunkPool), so a burst of stdout allocates little:
+    // the pool's rented bytes count as allocation, or the daemon would look quiet during the burst
+    // (and trim in the middle of it) and too little would have been allocated for a trim after it.
+    private static GcFigures MeasureThisProcess()
+    {
+        var figures = GcFigures.Current();
+        return figures with { AllocatedBytes = figures.AllocatedBytes + Io.ChunkPool.Shared.RentedBytes };
+    }
+
     /// <summary>Whether to trim, from the allocation counter now, at the last tick and at the last trim.</summary>
     public static bool ShouldTrim(long allocated, long allocatedAtLastTick, long allocatedAtLastTrim) =>
         allocated - allocatedAtLastTick < QuietBytes && allocated - allocatedAtLastTrim >= MinAllocatedBytes;
 
-    /// <summary>One reading of the counter; trims if <see cref="ShouldTrim"/> says so and returns whether it did.</summary>
+    /// <summary>
+    /// One reading of the counter; trims if <see cref="ShouldTrim"/> says so or the last trim's
+    /// follow-up is due (<see cref="FollowUpTicks"/>), and returns whether it did.
+    /// </summary>
     public bool Tick()
     {
         lock (_gate)
@@ -90,7 +112,16 @@ internal sealed class MemoryTrimmer : IDisposable
             var before = _measure();
             var quietSince = _allocatedAtLastTick;
             _allocatedAtLastTick = before.AllocatedBytes;
-            if (!ShouldTrim(before.AllocatedBytes, quietSince, _allocatedAtLastTrim))
+            var trim = ShouldTrim(before.AllocatedBytes, quietSince, _allocatedAtLastTrim);
+            var followUp = false;
+            if (!trim && _followUpIn > 0 && --_followUpIn == 0)
+            {
+                // Due: now if this period was quiet, else at the next quiet tick.
+                followUp = before.AllocatedBytes - quietSince < QuietBytes;
+                _followUpIn = followUp ? 0 : 1;
+            }
+
+            if (!trim && !followUp)
             {
                 return false;
             }
@@ -99,6 +130,7 @@ internal sealed class MemoryTrimmer : IDisposable
             var after = _measure();
             _allocatedAtLastTrim = after.AllocatedBytes;
             _allocatedAtLastTick = after.AllocatedBytes;
+            _followUpIn = trim ? FollowUpTicks : 0;
             _trimmed?.Invoke(before, after);
             return true;
         }

@@ -22,9 +22,16 @@ internal sealed class ChunkPool
 
     private readonly Lock _gate = new();
     private readonly Stack<byte[]> _free = new(MaxRetained);
+    private long _rentedBytes;
 
     /// <summary>The daemon's pool, shared by every output stream of the pod.</summary>
     public static ChunkPool Shared { get; } = new();
+
+    /// <summary>
+    /// Bytes asked for by every <see cref="Rent"/> so far: the allocation the pool stands in for
+    /// (MemoryTrimmer counts it, so a burst of output is still a burst).
+    /// </summary>
+    public long RentedBytes => Interlocked.Read(ref _rentedBytes);
 
     /// <summary>How many buffers the pool keeps now.</summary>
     public int RetainedCount
@@ -45,6 +52,7 @@ internal sealed class ChunkPool
     public byte[] Rent(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Interlocked.Add(ref _rentedBytes, length);
         if (length > BufferSize)
         {
             return GC.AllocateUninitializedArray<byte>(length);

@@ -58,6 +58,35 @@ public sealed class MemoryTrimmerTests
     }
 
     [Fact]
+    public void ATrimIsFollowedByOneMoreCollectionAfterFollowUpTicksOnceQuiet()
+    {
+        var allocated = 0L;
+        var collections = 0;
+        using var trimmer = new MemoryTrimmer(() => new GcFigures(3 * MiB, 1 * MiB, allocated), () => collections++, Timeout.InfiniteTimeSpan);
+        allocated = 10 * MiB;
+        Assert.False(trimmer.Tick()); // the burst
+        Assert.True(trimmer.Tick());
+        for (var i = 1; i < MemoryTrimmer.FollowUpTicks; i++)
+        {
+            Assert.False(trimmer.Tick());
+        }
+
+        // Due, but this period is busy (without reaching MinAllocatedBytes): the next quiet tick.
+        allocated += 1 * MiB;
+        Assert.False(trimmer.Tick());
+        Assert.True(trimmer.Tick());
+        Assert.Equal(2, collections);
+
+        // Only one follow-up per trim.
+        for (var i = 0; i < 3 * MemoryTrimmer.FollowUpTicks; i++)
+        {
+            Assert.False(trimmer.Tick());
+        }
+
+        Assert.Equal(2, collections);
+    }
+
+    [Fact]
     public void NeverTrimsOnceDisposed()
     {
         var allocated = 0L;

@@ -31,4 +31,14 @@ public sealed class ChunkPoolTests
         pool.Return(big);
         Assert.Equal(0, pool.RetainedCount);
     }
+
+    [Fact]
+    public void CountsTheBytesAskedForAsTheAllocationItStandsIn()
+    {
+        var pool = new ChunkPool();
+        pool.Return(pool.Rent(100));
+        pool.Rent(ChunkPool.BufferSize + 5);
+        pool.Rent(0);
+        Assert.Equal(100 + ChunkPool.BufferSize + 5, pool.RentedBytes);
+    }
 }
