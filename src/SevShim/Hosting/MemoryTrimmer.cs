@@ -1,3 +1,4 @@
+using System.Buffers;
 using Serilog;
 
 namespace SevShim.Hosting;
@@ -73,6 +74,7 @@ internal sealed class MemoryTrimmer : IDisposable
             {
                 // The output buffers kept for the next burst go too (Io.ChunkPool: up to 512 KiB).
                 Io.ChunkPool.Shared.Clear();
+                DrainSharedArrayPool();
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             },
             Period,
@@ -81,6 +83,41 @@ internal sealed class MemoryTrimmer : IDisposable
                 before.CommittedBytes / 1024,
                 after.CommittedBytes / 1024,
                 after.HeapBytes / 1024));
+    }
+
+    /// <summary>Smallest and largest array size <see cref="DrainSharedArrayPool"/> takes out.</summary>
+    internal const int DrainFromBytes = 16 << 10, DrainToBytes = 1 << 20;
+
+    /// <summary>
+    /// Takes the arrays of <see cref="DrainFromBytes"/> to <see cref="DrainToBytes"/> out of
+    /// ArrayPool&lt;byte&gt;.Shared (this thread's slot and every per-core stack) so the collection
+    /// frees them, and returns how many it took. Grpc.Net.Client rents a message-sized array per
+    /// received message (512 KiB for a 256 KiB output chunk) and SocketsHttpHandler 16 KiB blocks
+    /// for HTTP/2 data; the shared pool keeps up to 32 arrays per size and core and gives back at
+    /// most one per size and core per gen2 collection, and only after 60 s (the runtime's
+    /// SharedArrayPool.Trim at low memory pressure): after a stdout burst they stayed live (heap 7 MiB
+    /// after the trim against 1.7 MiB idle, measured). A rent that allocates (the allocation counter
+    /// grew by the array) means that size's stacks are empty; that array is dropped too.
+    /// </summary>
+    internal static int DrainSharedArrayPool()
+    {
+        var taken = 0;
+        for (var size = DrainFromBytes; size <= DrainToBytes; size *= 2)
+        {
+            while (true)
+            {
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                _ = ArrayPool<byte>.Shared.Rent(size);
+                if (GC.GetAllocatedBytesForCurrentThread() - before >= size)
+                {
+                    break;
+                }
+
+                taken++;
+            }
+        }
+
+        return taken;
     }
 
     // Output chunks arrive in pooled buffers (Io.ChunkPool), so a burst of stdout allocates little:

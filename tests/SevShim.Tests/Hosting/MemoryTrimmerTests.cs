@@ -1,3 +1,4 @@
+using System.Buffers;
 using SevShim.Hosting;
 
 namespace SevShim.Tests.Hosting;
@@ -84,6 +85,20 @@ public sealed class MemoryTrimmerTests
         }
 
         Assert.Equal(2, collections);
+    }
+
+    [Fact]
+    public void DrainingTheSharedArrayPoolTakesOutWhatWasReturned()
+    {
+        MemoryTrimmer.DrainSharedArrayPool();
+        var returned = Enumerable.Range(0, 3).Select(_ => ArrayPool<byte>.Shared.Rent(512 * 1024)).ToList();
+        returned.ForEach(a => ArrayPool<byte>.Shared.Return(a));
+        Assert.True(MemoryTrimmer.DrainSharedArrayPool() >= returned.Count);
+        // Empty now: the next rent of that size allocates.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var fresh = ArrayPool<byte>.Shared.Rent(512 * 1024);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before >= fresh.Length);
+        Assert.DoesNotContain(returned, a => ReferenceEquals(a, fresh));
     }
 
     [Fact]
