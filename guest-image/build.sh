@@ -66,10 +66,11 @@ esac
 # module). No virtio-rng: Debian's kernel trusts RDRAND (CONFIG_RANDOM_TRUST_CPU), which TCG's
 # EPYC model has, so the CRNG is ready at once.
 # Two groups (issue 6: the agent ready sooner): /init loads the first, the agent channel, before it
-# execs the agent; the second loads at low priority while the agent starts, and the agent waits
-# for it before the operations that need it (src/SevAgent/Guest/ModuleLoadGate.cs). msr comes
-# first there because the shim's first call after the handshake reads the SEV status. vsock is
-# loaded before the agent only when the VM has a virtio-vsock device (init.sh checks).
+# execs the agent; the second loads at low priority while the agent starts, and each operation
+# waits only for the modules it needs (src/SevAgent/Guest/ModuleLoadGate.cs). The order matters:
+# msr first (the shim's first call after the handshake reads the SEV status), then 9p (a rootfs on
+# the share), then the block modules, which a pod on the share never waits for. vsock is loaded
+# before the agent only when the VM has a virtio-vsock device (init.sh checks).
 boot_modules=(virtio_pci virtio_console)
 later_modules=(msr 9pnet_virtio 9p overlay virtio_scsi sd_mod ext4 vmw_vsock_virtio_transport)
 

@@ -67,10 +67,12 @@ stage2() {
   # module files go too, since nothing loads modules after this.
   mkdir -p /run/sevshim
   : >/run/sevshim/modules.loading
-  # (busybox-static has renice, not nice: the child shell lowers its own priority, then becomes modprobe)
+  # busybox-static has renice, not nice: the child shell writes its pid into the marker (the agent
+  # raises it back to nice 0 once something waits for the modules, so an agent or container busy on
+  # the one vCPU cannot starve it), lowers its own priority, then becomes modprobe.
   (
     # shellcheck disable=SC2016
-    if sh -c 'renice -n 19 -p $$ >/dev/null && exec modprobe -a $(cat /etc/modules-later)'; then
+    if sh -c 'echo $$ >/run/sevshim/modules.loading; renice -n 19 -p $$ >/dev/null; exec modprobe -a $(cat /etc/modules-later)'; then
       say "background modules loaded at $(uptime_s)s"
     else
       say "warning: some modules failed to load: $(tr '\n' ' ' </etc/modules-later)"

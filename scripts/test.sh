@@ -16,6 +16,8 @@ scripts/build.sh
 
 results=artifacts/test-results
 rm -rf "$results"; mkdir -p "$results"
+# The e2e fixtures copy containerd's log and leftover guest consoles here before cleaning up.
+export SEVSHIM_E2E_LOG_DIR="$PWD/$results/e2e-logs"
 log="$results/dotnet-test.log"
 printf '\n== run the tests (%s)\n' "$(date +%T)"
 set +e
@@ -30,7 +32,7 @@ set -e
 awk '
   /^  Failed / { show = 1; lines = 0; print "---"; }
   /^  (Passed|Skipped) / || /^Results File:/ || /^Test Run / { show = 0 }
-  show && lines < 30 { print; lines++ }
+  show && lines < 60 { print; lines++ }
 ' "$log" | tee "$results/failures.txt"
 
 # One closing line for people and CI: "tests: N passed, N failed, N skipped", summed over the

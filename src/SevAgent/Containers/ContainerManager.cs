@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
@@ -18,7 +17,6 @@ internal sealed class ContainerManager
     private readonly Crun _crun;
     private readonly ProcessLauncher _launcher;
     private readonly RootfsMounter _mounter;
-    private readonly ModuleLoadGate _modules;
     private readonly OomMonitor _oom;
     private readonly CgroupLayout _cgroups;
     private readonly AgentOptions _options;
@@ -30,9 +28,8 @@ internal sealed class ContainerManager
 
     public ContainerManager(
         Crun crun, ProcessLauncher launcher, RootfsMounter mounter, OomMonitor oom, CgroupLayout cgroups, AgentOptions options,
-        ModuleLoadGate modules, ILogger<ContainerManager> log)
+        ILogger<ContainerManager> log)
     {
-        _modules = modules;
         _crun = crun;
         _launcher = launcher;
         _mounter = mounter;
@@ -67,8 +64,6 @@ internal sealed class ContainerManager
         try
         {
             Directory.CreateDirectory(bundle);
-            // The rootfs and volume mounts need 9p, virtio-scsi and ext4, loaded in the background by init.
-            await _modules.WaitAsync(cancellationToken).ConfigureAwait(false);
             var rootfs = await PrepareRootfsAsync(request, container, cancellationToken).ConfigureAwait(false);
             var mountSources = await PrepareMountsAsync(request, container, cancellationToken).ConfigureAwait(false);
             var (json, dropped) = SpecRewriter.Rewrite(
@@ -388,7 +383,7 @@ internal sealed class ContainerManager
                 return await _mounter.ResolveSharedAsync(rootfs.Shared.Path, "rootfs.shared.path", cancellationToken).ConfigureAwait(false);
             case Rootfs.SourceOneofCase.Scsi:
                 var target = Path.Combine(container.BundleDir, "rootfs");
-                _mounter.MountScsi(rootfs.Scsi, target, rootfs.Readonly, $"container {container.Id} rootfs");
+                await _mounter.MountScsiAsync(rootfs.Scsi, target, rootfs.Readonly, $"container {container.Id} rootfs", cancellationToken).ConfigureAwait(false);
                 container.Mounts.Add(target);
                 return target;
             default:
@@ -407,7 +402,7 @@ internal sealed class ContainerManager
             {
                 GuestMount.SourceOneofCase.SharedPath =>
                     await _mounter.ResolveSharedAsync(mount.SharedPath, what + " shared_path", cancellationToken).ConfigureAwait(false),
-                GuestMount.SourceOneofCase.Scsi => MountScsi(mount.Scsi, container, index, what),
+                GuestMount.SourceOneofCase.Scsi => await MountScsiAsync(mount.Scsi, container, index, what, cancellationToken).ConfigureAwait(false),
                 _ => throw Invalid($"container {container.Id}: {what} has no source: give shared_path or scsi"),
             };
             index++;
@@ -416,10 +411,10 @@ internal sealed class ContainerManager
         return sources;
     }
 
-    private string MountScsi(ScsiRootfs disk, Container container, int index, string what)
+    private async Task<string> MountScsiAsync(ScsiRootfs disk, Container container, int index, string what, CancellationToken cancellationToken)
     {
         var target = Path.Combine(container.BundleDir, "mounts", index.ToString(CultureInfo.InvariantCulture));
-        _mounter.MountScsi(disk, target, readOnly: false, $"container {container.Id} {what}");
+        await _mounter.MountScsiAsync(disk, target, readOnly: false, $"container {container.Id} {what}", cancellationToken).ConfigureAwait(false);
         container.Mounts.Add(target);
         return target;
     }

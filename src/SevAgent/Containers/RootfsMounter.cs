@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Native;
 using SevAgent.Protocol.V1;
@@ -16,12 +18,20 @@ internal sealed class RootfsMounter : IDisposable
 {
     private readonly AgentOptions _options;
     private readonly ILogger<RootfsMounter> _log;
+    // The kernel modules each kind of source needs (init loads them in the background; names as
+    // in /sys/module). ext4 also serves ext2 and ext3; other file systems are not in the image's
+    // background list, so nothing is waited for them.
+    private static readonly string[] ShareModules = ["9pnet_virtio", "9p"];
+    private static readonly string[] DiskModules = ["virtio_scsi", "sd_mod"];
+
+    private readonly ModuleLoadGate _modules;
     private readonly SemaphoreSlim _shareGate = new(1, 1);
     private bool _shareReady;
 
-    public RootfsMounter(AgentOptions options, ILogger<RootfsMounter> log)
+    public RootfsMounter(AgentOptions options, ModuleLoadGate modules, ILogger<RootfsMounter> log)
     {
         _options = options;
+        _modules = modules;
         _log = log;
     }
 
@@ -39,21 +49,34 @@ internal sealed class RootfsMounter : IDisposable
     }
 
     /// <summary>Mounts a SCSI disk at <paramref name="target"/> (created); the caller unmounts it.</summary>
-    public void MountScsi(ScsiRootfs disk, string target, bool readOnly, string what)
+    public async Task MountScsiAsync(ScsiRootfs disk, string target, bool readOnly, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(disk);
-        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
-            $"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first"));
         var fsType = disk.FsType.Length > 0 ? disk.FsType : "ext4";
         if (fsType is not ("ext4" or "xfs" or "ext3" or "ext2" or "btrfs" or "squashfs" or "erofs" or "vfat"))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what}: file system type '{fsType}' is not supported (ext4, xfs, btrfs, squashfs, erofs, vfat)"));
         }
 
+        await _modules.WaitForAsync(fsType is "ext4" or "ext3" or "ext2" ? [.. DiskModules, "ext4"] : DiskModules, cancellationToken).ConfigureAwait(false);
+        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
+            $"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first"));
         Directory.CreateDirectory(target);
-        if (LibC.mount(device, target, fsType, readOnly ? LibC.MS_RDONLY : 0, disk.Options.Length > 0 ? disk.Options : null) < 0)
+        var options = disk.Options.Length > 0 ? disk.Options : null;
+        var flags = readOnly ? LibC.MS_RDONLY : 0;
+        var deadline = DateTime.UtcNow + ScsiWait;
+        while (LibC.mount(device, target, fsType, flags, options) < 0)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.LastError()}"));
+            // sd publishes the disk in sysfs (and asks devtmpfs for the node) before the block
+            // layer makes it openable (device_add_disk: device_add, then bdev_add), so a disk
+            // found a moment after hot-plug can answer ENXIO; seen under TCG. Wait that out.
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.ENXIO || DateTime.UtcNow >= deadline)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.ErrorText(errno)}"));
+            }
+
+            Thread.Sleep(50);
         }
     }
 
@@ -162,6 +185,7 @@ internal sealed class RootfsMounter : IDisposable
                 return;
             }
 
+            await _modules.WaitForAsync(ShareModules, cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(_options.ShareDir);
             if (!MountInfo.IsMountPoint(_options.ShareDir) &&
                 LibC.mount(AgentConstants.ShareMountTag, _options.ShareDir, "9p", 0, "trans=virtio,version=9p2000.L,msize=524288") < 0)

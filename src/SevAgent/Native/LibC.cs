@@ -13,6 +13,7 @@ internal static unsafe partial class LibC
     public const int EAGAIN = 11;
     public const int EPIPE = 32;
     public const int ESRCH = 3;
+    public const int ENXIO = 6;
 
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
@@ -83,6 +84,11 @@ internal static unsafe partial class LibC
         public nuint ControlLength;
         public int Flags;
     }
+
+    public const int PRIO_PROCESS = 0;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setpriority(int which, int who, int prio);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int posix_spawn(out int pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);

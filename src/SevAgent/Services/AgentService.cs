@@ -32,7 +32,7 @@ internal sealed class AgentService : Agent.AgentBase
     public override async Task<GuestInfo> GetGuestInfo(GetGuestInfoRequest request, ServerCallContext context)
     {
         // The SEV status comes through the msr module, which init loads in the background.
-        await _modules.WaitAsync(context.CancellationToken);
+        await _modules.WaitForAsync(["msr"], context.CancellationToken);
         return GuestInfoReader.Read(AgentVersion.Value, _cgroups);
     }
 

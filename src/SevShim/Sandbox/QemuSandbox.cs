@@ -177,6 +177,7 @@ internal sealed partial class QemuSandbox : ISandbox
         }
 
         _log.Information("shutting the pod VM down");
+        var started = Environment.TickCount64;
         if (!_qemu.Exited.IsCompleted)
         {
             try
@@ -188,6 +189,7 @@ internal sealed partial class QemuSandbox : ISandbox
                 // images): nothing is left to lose, so QEMU is stopped at once rather than
                 // waiting for the guest's own power-off (about half a second under TCG).
                 await AgentClient.CallAsync("shutting the guest down", () => _agent.Raw.ShutdownAsync(new Proto.ShutdownRequest(), cancellationToken: limit.Token)).ConfigureAwait(false);
+                _log.Debug("the guest stopped its containers and synced in {Ms} ms", Environment.TickCount64 - started);
             }
             catch (Exception ex) when (ex is ShimException or OperationCanceledException or TimeoutException)
             {
@@ -196,6 +198,7 @@ internal sealed partial class QemuSandbox : ISandbox
         }
 
         await StopAsync().ConfigureAwait(false);
+        _log.Debug("pod VM shut down in {Ms} ms", Environment.TickCount64 - started);
     }
 
     /// <inheritdoc/>
@@ -215,7 +218,9 @@ internal sealed partial class QemuSandbox : ISandbox
             return;
         }
 
+        var started = Environment.TickCount64;
         await _qemu.DisposeAsync().ConfigureAwait(false);
+        _log.Debug("QEMU killed and reaped in {Ms} ms", Environment.TickCount64 - started);
         await _vmGone.CancelAsync().ConfigureAwait(false);
         await _supervisor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _oomLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -228,6 +233,7 @@ internal sealed partial class QemuSandbox : ISandbox
         await _disks.DisposeAsync().ConfigureAwait(false);
         _agent.Dispose();
         TryRemoveState(_layout, _log);
+        _log.Debug("host side of the pod released in {Ms} ms after QEMU's kill", Environment.TickCount64 - started);
         _events.Writer.TryComplete();
     }
 

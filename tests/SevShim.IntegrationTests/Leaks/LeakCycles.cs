@@ -29,7 +29,10 @@ public static class LeakCycles
     {
         ArgumentNullException.ThrowIfNull(fixture);
         var c = await fixture.GetAsync();
-        var ids = Enumerable.Range(0, cycles).Select(i => c.NewId("leak" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+        // Ids name the runtime: a cycle that hangs leaves its bundle behind, and the next test on
+        // the shared fixture must not trip over it ("mkdir ...: file exists").
+        var tag = runtime.Split('.') is [_, _, var name, _] ? name : "rt";
+        var ids = Enumerable.Range(0, cycles).Select(i => c.NewId($"leak-{tag}{i.ToString(CultureInfo.InvariantCulture)}")).ToList();
         try
         {
             // The fixture is shared: what an earlier (failed) test left is its failure, not this one's.

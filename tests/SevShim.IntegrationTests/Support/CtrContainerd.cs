@@ -248,6 +248,7 @@ public sealed class CtrContainerd : IAsyncDisposable
 
         await CtrHost.UnmountAllAsync(Dir);
         await CtrHost.UnmountAllAsync(Path.Combine(ShimStateRoot, Token));
+        KeepLogs();
         TryDelete(Dir);
         if (Directory.Exists(ShimStateRoot))
         {
@@ -255,6 +256,41 @@ public sealed class CtrContainerd : IAsyncDisposable
             {
                 TryDelete(pod);
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies containerd's log and every pod console still present to SEVSHIM_E2E_LOG_DIR (set by
+    /// scripts/test.sh), so a failure can be read in full after the fixture has cleaned up.
+    /// </summary>
+    private void KeepLogs()
+    {
+        var keep = Environment.GetEnvironmentVariable("SEVSHIM_E2E_LOG_DIR");
+        if (string.IsNullOrEmpty(keep))
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(keep);
+            if (File.Exists(LogPath))
+            {
+                File.Copy(LogPath, Path.Combine(keep, $"containerd-{Token}.log"), overwrite: true);
+            }
+
+            foreach (var pod in Directory.Exists(ShimStateRoot) ? Directory.EnumerateDirectories(ShimStateRoot, Token + "*") : [])
+            {
+                var console = Path.Combine(pod, "console.log");
+                if (File.Exists(console))
+                {
+                    File.Copy(console, Path.Combine(keep, $"console-{Path.GetFileName(pod)}.log"), overwrite: true);
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"keeping the e2e logs in {keep} failed: {e.Message}");
         }
     }
 
