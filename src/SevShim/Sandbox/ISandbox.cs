@@ -69,6 +69,13 @@ internal interface ISandbox : IAsyncDisposable
     /// <summary>Removes a container whose init process has exited (or never started) from the VM.</summary>
     Task DeleteContainerAsync(string containerId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Forgets an exited exec: releases its host-side stdio (pumps, FIFOs) and the guest's record
+    /// of it, so a container that serves many execs (probes) keeps nothing per exec and the id can
+    /// be used again. Unknown ids are ignored.
+    /// </summary>
+    Task DeleteExecAsync(string containerId, string execId, CancellationToken cancellationToken);
+
     /// <summary>Stops the VM and releases what it holds; completes <see cref="Events"/>.</summary>
     Task ShutdownAsync(CancellationToken cancellationToken);
 }

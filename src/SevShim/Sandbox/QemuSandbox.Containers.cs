@@ -129,25 +129,52 @@ internal sealed partial class QemuSandbox
     public async Task DeleteContainerAsync(string containerId, CancellationToken cancellationToken)
     {
         var container = Find(containerId);
-        if (!_vmGone.IsCancellationRequested)
-        {
-            try
-            {
-                // force: the task service deletes only exited or never-started containers; a
-                // created-but-not-started init must be killed for crun to delete it.
-                await CallAsync(
-                $"deleting container {containerId}",
-                t => _agent.Raw.DeleteContainerAsync(new Proto.DeleteContainerRequest { ContainerId = containerId, Force = true }, cancellationToken: t),
-                cancellationToken).ConfigureAwait(false);
-            }
-            catch (ShimException ex) when (ex.Kind is ShimErrorKind.NotFound or ShimErrorKind.Unavailable)
-            {
-                _log.Debug("container {Container} was already gone from the guest: {Message}", containerId, ex.Message);
-            }
-        }
+
+        // force: the task service deletes only exited or never-started containers; a
+        // created-but-not-started init must be killed for crun to delete it.
+        await RemoveInGuestAsync(
+            $"deleting container {containerId}",
+            t => _agent.Raw.DeleteContainerAsync(new Proto.DeleteContainerRequest { ContainerId = containerId, Force = true }, cancellationToken: t),
+            cancellationToken).ConfigureAwait(false);
 
         _containers.TryRemove(containerId, out _);
         await ReleaseContainerAsync(container).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteExecAsync(string containerId, string execId, CancellationToken cancellationToken)
+    {
+        if (!_containers.TryGetValue(containerId, out var container) || !container.Processes.TryRemove(execId, out var process))
+        {
+            return;
+        }
+
+        // The exec has exited and its exit was published after its output drained (or the drain
+        // limit passed): what its pumps still hold is a stdin FIFO and idle threads.
+        await process.Io.DisposeAsync().ConfigureAwait(false);
+        await RemoveInGuestAsync(
+            $"deleting exec {execId} of container {containerId}",
+            t => _agent.Raw.DeleteProcessAsync(new Proto.DeleteProcessRequest { ContainerId = containerId, ExecId = execId }, cancellationToken: t),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // An agent call that removes something: NotFound (already gone) and Unavailable (the VM is
+    // going) leave it gone either way, and once the VM is gone there is nothing to ask.
+    private async Task RemoveInGuestAsync<T>(string operation, Func<CancellationToken, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    {
+        if (_vmGone.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await CallAsync(operation, call, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ShimException ex) when (ex.Kind is ShimErrorKind.NotFound or ShimErrorKind.Unavailable)
+        {
+            _log.Debug("{Operation}: already gone from the guest ({Message})", operation, ex.Message);
+        }
     }
 
     // Starts the process's pumps and its waiter. The waiter publishes the exit only after stdout

@@ -77,6 +77,9 @@ internal sealed class UnavailableSandbox : ISandbox, ISandboxFactory
         throw NoContainer(containerId);
 
     /// <inheritdoc/>
+    public Task DeleteExecAsync(string containerId, string execId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
     public Task ShutdownAsync(CancellationToken cancellationToken)
     {
         _events.Writer.TryComplete();

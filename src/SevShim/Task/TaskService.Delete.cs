@@ -101,12 +101,14 @@ internal sealed partial class TaskService
     }
 
     // The runc shim publishes /tasks/delete only for the init process; an exec delete is silent.
+    // The sandbox then releases what the exec held (stdio pumps and FIFOs, the guest's record).
     private async Task<ExitResult> DeleteExecAsync(string id, string execId, CancellationToken cancellationToken)
     {
         var container = GetContainer(id);
         await container.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ExitResult result;
             lock (_sync)
             {
                 EnsureStillPresentLocked(container);
@@ -118,10 +120,21 @@ internal sealed partial class TaskService
 
                 exec.Machine.Apply(ProcessOperation.Delete);
                 container.Execs.Remove(execId);
-                var result = new ExitResult(exec.Pid, exec.ExitStatus, exec.ExitedAt);
+                result = new ExitResult(exec.Pid, exec.ExitStatus, exec.ExitedAt);
                 exec.Exited.TrySetResult(result);
-                return result;
             }
+
+            try
+            {
+                await container.Sandbox.DeleteExecAsync(id, execId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ShimException ex)
+            {
+                // The exec is deleted for containerd either way; what the guest kept is freed with the container.
+                _logger.Warning(ex, "Releasing exec {ExecId} of task {ContainerId} in the sandbox failed", execId, id);
+            }
+
+            return result;
         }
         finally
         {

@@ -308,7 +308,11 @@ public sealed class CtrContainerd : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // containerd 1.6 looks for a shim first in its working directory (BinaryPath joins the
+        // runtime name's folder, ".", to the binary name) and only then on PATH. The test's own
+        // folder holds the JIT build of the shim (a project reference), so containerd runs in
+        // its private folder: the Native AOT artefact on PATH, the binary users get, is tested.
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Dir };
         foreach (var arg in new[] { "-c", "exec containerd --config \"$1\" </dev/null >>\"$2\" 2>&1", "sh", Path.Combine(Dir, "config.toml"), LogPath })
         {
             info.ArgumentList.Add(arg);

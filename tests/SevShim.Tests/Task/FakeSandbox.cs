@@ -144,6 +144,12 @@ internal sealed class FakeSandbox : ISandbox
         return Task.CompletedTask;
     }
 
+    public Task DeleteExecAsync(string containerId, string execId, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"delete-exec {containerId} {execId}");
+        return Task.CompletedTask;
+    }
+
     public Task ShutdownAsync(CancellationToken cancellationToken)
     {
         ShutDown = true;

@@ -146,6 +146,9 @@ public sealed class TaskServiceTests
         Assert.Equal((execPid, 5u), (deleted.Pid, deleted.ExitStatus));
         await Assert.ThrowsAsync<ShimException>(() => Task.FromResult(h.Service.State("c1", "e1")));
 
+        // The sandbox is told, so the exec's stdio and the guest's record of it do not pile up.
+        Assert.Contains("delete-exec c1 e1", h.Sandbox.Calls);
+
         // exec ids are per task: a new exec may reuse a deleted one's id.
         await h.ExecAsync("c1", "e1");
         Assert.Equal(["Create c1", "Start c1", "ExecAdded c1/e1", "ExecStarted c1/e1", "Exit c1/e1", "ExecAdded c1/e1"], h.Events.Summary);
