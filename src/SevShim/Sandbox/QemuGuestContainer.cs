@@ -17,4 +17,7 @@ internal sealed class QemuGuestContainer(string id, AppliedMounts mounts)
 
     /// <summary>Processes by exec id ("" = init).</summary>
     public ConcurrentDictionary<string, QemuGuestProcess> Processes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Releases of deleted execs still under way, by exec id (each removes itself when done).</summary>
+    public ConcurrentDictionary<string, Task> Releasing { get; } = new(StringComparer.Ordinal);
 }

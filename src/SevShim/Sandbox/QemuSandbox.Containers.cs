@@ -94,6 +94,12 @@ internal sealed partial class QemuSandbox
         ArgumentNullException.ThrowIfNull(request);
         var container = Find(request.ContainerId);
         SandboxIdsGuard(request.ExecId);
+        if (container.Releasing.TryGetValue(request.ExecId, out var releasing))
+        {
+            // The id of a just-deleted exec: the guest must have forgotten it first.
+            await releasing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (container.Processes.ContainsKey(request.ExecId))
         {
             throw new ShimException(ShimErrorKind.AlreadyExists, $"sevshim: exec {request.ExecId} already exists in container {request.ContainerId}");
@@ -142,20 +148,42 @@ internal sealed partial class QemuSandbox
     }
 
     /// <inheritdoc/>
-    public async Task DeleteExecAsync(string containerId, string execId, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The release runs after the reply, off the exec's latency (issue 6): the stdin pump notices
+    /// its cancellation within one 200 ms poll slice, and the guest's DeleteProcess is one more
+    /// round trip under TCG. A new exec with the same id waits for it (StartExecAsync), and the
+    /// container's delete or the VM's stop waits for all of them (ReleaseContainerAsync).
+    /// </remarks>
+    public Task DeleteExecAsync(string containerId, string execId, CancellationToken cancellationToken)
     {
-        if (!_containers.TryGetValue(containerId, out var container) || !container.Processes.TryRemove(execId, out var process))
+        if (_containers.TryGetValue(containerId, out var container) && container.Processes.TryRemove(execId, out var process))
         {
-            return;
+            var release = ReleaseExecAsync(containerId, execId, process);
+            container.Releasing[execId] = release;
+            _ = release.ContinueWith(done => container.Releasing.TryRemove(new KeyValuePair<string, Task>(execId, done)), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
 
-        // The exec has exited and its exit was published after its output drained (or the drain
-        // limit passed): what its pumps still hold is a stdin FIFO and idle threads.
-        await process.Io.DisposeAsync().ConfigureAwait(false);
-        await RemoveInGuestAsync(
-            $"deleting exec {execId} of container {containerId}",
-            t => _agent.Raw.DeleteProcessAsync(new Proto.DeleteProcessRequest { ContainerId = containerId, ExecId = execId }, cancellationToken: t),
-            cancellationToken).ConfigureAwait(false);
+        return Task.CompletedTask;
+    }
+
+    // The exec has exited and its exit was published after its output drained (or the drain limit
+    // passed): what its pumps still hold is a stdin FIFO and idle threads. Never throws.
+    private async Task ReleaseExecAsync(string containerId, string execId, QemuGuestProcess process)
+    {
+        await Task.Yield();
+        try
+        {
+            await process.Io.DisposeAsync().ConfigureAwait(false);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await RemoveInGuestAsync(
+                $"deleting exec {execId} of container {containerId}",
+                t => _agent.Raw.DeleteProcessAsync(new Proto.DeleteProcessRequest { ContainerId = containerId, ExecId = execId }, cancellationToken: t),
+                limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ShimException or RpcException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            _log.Warning("releasing exec {Exec} of {Container} failed: {Message}", execId, containerId, ex.Message);
+        }
     }
 
     // An agent call that removes something: NotFound (already gone) and Unavailable (the VM is
@@ -223,6 +251,7 @@ internal sealed partial class QemuSandbox
 
     private async Task ReleaseContainerAsync(QemuGuestContainer container)
     {
+        await Task.WhenAll(container.Releasing.Values).ConfigureAwait(false);
         foreach (var process in container.Processes.Values)
         {
             await process.Io.DisposeAsync().ConfigureAwait(false);

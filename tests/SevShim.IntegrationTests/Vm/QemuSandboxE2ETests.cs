@@ -58,6 +58,14 @@ public sealed class QemuSandboxE2ETests(ITestOutputHelper output) : IDisposable
             // The exit is published only after the output was drained to the FIFO (here: file).
             Assert.Equal("exec-out\n", File.ReadAllText(execOut));
 
+            // A deleted exec's id can be used again: the shim and the guest both forgot it.
+            await sandbox.DeleteExecAsync("c1", "e1", ct);
+            var againOut = Path.Combine(io, "e1-again-stdout");
+            await sandbox.StartExecAsync(new ExecRequest("c1", "e1", Exec, new StdioPaths(string.Empty, againOut, string.Empty, false)), ct);
+            Assert.Equal(3u, (await SandboxExits.NextAsync(sandbox.Events, "c1", "e1", ct)).ExitStatus);
+            Assert.Equal("exec-out\n", File.ReadAllText(againOut));
+            await sandbox.DeleteExecAsync("c1", "e1", ct);
+
             // Terminal mode: one output stream (stdout) from the guest's pty.
             const string Tty = """{"args":["/bin/busybox","sh","-c","test -t 0 && test -t 1 && echo on-a-tty"],"env":["PATH=/bin"],"cwd":"/"}""";
             var ttyOut = Path.Combine(io, "e2-stdout");
