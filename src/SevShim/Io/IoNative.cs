@@ -41,6 +41,13 @@ internal static partial class IoNative
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 
+    /// <summary>eventfd(2) flags: EFD_CLOEXEC, EFD_NONBLOCK (the O_ values).</summary>
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EFD_NONBLOCK = 0x800;
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
     public const int S_IFMT = 0xF000;
     public const int S_IFIFO = 0x1000;
     public const int S_IFREG = 0x8000;

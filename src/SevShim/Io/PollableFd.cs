@@ -4,15 +4,24 @@ namespace SevShim.Io;
 
 /// <summary>
 /// A non-blocking file descriptor (FIFO or regular file) read or written by one pump thread.
-/// Waits use poll(2) in short slices so cancellation is noticed without closing the fd under a
-/// blocked call (closing an fd another thread blocks on does not wake it on Linux).
-/// Ownership: owns the fd; one reader or writer thread at a time, <see cref="Dispose"/> from any
-/// thread once that thread is done (or cancelled).
+/// Waits poll(2) the fd together with an eventfd that the caller's cancellation token signals,
+/// so a cancelled pump returns at once (closing an fd another thread blocks on does not wake it
+/// on Linux); before this, polls in 200 ms slices made every exec delete and pod teardown wait
+/// up to a slice for an idle stdin pump (issue 6). The slice stays as a safety net.
+/// Ownership: owns the fd, the eventfd and the token registration; one reader or writer thread
+/// at a time, <see cref="Dispose"/> from any thread once that thread is done (or cancelled).
 /// </summary>
 internal sealed class PollableFd : IDisposable
 {
     private const int SliceMs = 200;
     private int _fd;
+
+    // The wake-up for waits under _registeredFor (created at the first cancellable wait; a pump
+    // uses one token for its life, so this registers once). Touched only by the pump thread and
+    // by Dispose, which the contract above orders after it.
+    private int _wakeFd = -1;
+    private CancellationToken _registeredFor;
+    private CancellationTokenRegistration _registration;
 
     /// <summary>Takes ownership of <paramref name="fd"/>, which must have O_NONBLOCK set.</summary>
     public PollableFd(int fd, string path)
@@ -57,7 +66,7 @@ internal sealed class PollableFd : IDisposable
             var errno = Marshal.GetLastPInvokeError();
             if (errno == IoNative.EAGAIN)
             {
-                Wait(IoNative.POLLIN);
+                Wait(IoNative.POLLIN, cancellationToken);
             }
             else if (errno != IoNative.EINTR)
             {
@@ -87,7 +96,7 @@ internal sealed class PollableFd : IDisposable
             var errno = Marshal.GetLastPInvokeError();
             if (errno == IoNative.EAGAIN)
             {
-                Wait(IoNative.POLLOUT);
+                Wait(IoNative.POLLOUT, cancellationToken);
             }
             else if (errno != IoNative.EINTR)
             {
@@ -99,6 +108,15 @@ internal sealed class PollableFd : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        // The registration first: its Dispose waits for a callback still running, which must not
+        // write to the eventfd's number after it was closed (and perhaps reused).
+        _registration.Dispose();
+        var wake = Interlocked.Exchange(ref _wakeFd, -1);
+        if (wake >= 0)
+        {
+            _ = IoNative.Close(wake);
+        }
+
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
@@ -108,10 +126,57 @@ internal sealed class PollableFd : IDisposable
 
     private int Fd => _fd >= 0 ? _fd : throw new ObjectDisposedException(Path);
 
-    private unsafe void Wait(short events)
+    private unsafe void Wait(short events, CancellationToken cancellationToken)
     {
-        var pfd = new IoNative.PollFd { Fd = Fd, Events = events };
-        // One slice; the caller's loop re-checks cancellation and retries the read or write.
-        _ = IoNative.Poll(&pfd, 1, SliceMs);
+        var fds = stackalloc IoNative.PollFd[2];
+        fds[0] = new IoNative.PollFd { Fd = Fd, Events = events };
+        var count = 1u;
+        if (WakeFdFor(cancellationToken) is var wake and >= 0)
+        {
+            fds[1] = new IoNative.PollFd { Fd = wake, Events = IoNative.POLLIN };
+            count = 2;
+        }
+
+        // One wait; the caller's loop re-checks cancellation and retries the read or write.
+        _ = IoNative.Poll(fds, count, SliceMs);
+    }
+
+    // The eventfd signalled when cancellationToken is cancelled, or -1 (a token that cannot be
+    // cancelled, or no eventfd: then the slice alone bounds the wait). The eventfd is never read:
+    // once signalled, the token is cancelled and no further wait happens.
+    private int WakeFdFor(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return -1;
+        }
+
+        if (_wakeFd < 0)
+        {
+            _wakeFd = IoNative.EventFd(0, IoNative.EFD_CLOEXEC | IoNative.EFD_NONBLOCK);
+            if (_wakeFd < 0)
+            {
+                return -1;
+            }
+        }
+
+        if (_registeredFor != cancellationToken)
+        {
+            _registration.Dispose();
+            _registeredFor = cancellationToken;
+            _registration = cancellationToken.UnsafeRegister(static state => ((PollableFd)state!).Wake(), this);
+        }
+
+        return _wakeFd;
+    }
+
+    private unsafe void Wake()
+    {
+        var fd = Volatile.Read(ref _wakeFd);
+        if (fd >= 0)
+        {
+            ulong one = 1;
+            _ = IoNative.Write(fd, (byte*)&one, sizeof(ulong));
+        }
     }
 }
