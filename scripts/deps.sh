@@ -15,6 +15,9 @@ packages=(
   busybox-static cpio kmod xz-utils zstd lz4 binutils e2fsprogs bsdutils
   # test and benchmark helpers
   iproute2 procps psmisc util-linux ca-certificates
+  # the CRI suite: CNI plugins in /usr/lib/cni (bridge, host-local, portmap, loopback) and the
+  # iptables that portmap calls
+  containernetworking-plugins iptables
 )
 
 if [ "$(id -u)" -ne 0 ]; then

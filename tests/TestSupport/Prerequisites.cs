@@ -53,6 +53,8 @@ public static class Prerequisites
         Requirement.GuestImage => File.Exists(Path.Combine(RepoPaths.GuestImageDir, "initrd.img"))
             ? null
             : $"guest image not built in {RepoPaths.GuestImageDir}: run guest-image/build.sh (or set SEVSHIM_GUEST_IMAGE)",
+        Requirement.CniPlugins => CniPluginsMissing(),
+        Requirement.Iproute => Tool("ip", "apt-get install iproute2"),
         _ => throw new ArgumentException($"unknown prerequisite '{name}'", nameof(name)),
     };
 
@@ -67,6 +69,15 @@ public static class Prerequisites
 
     private static string? Tool(string tool, string fix) =>
         FindTool(tool) is null ? $"{tool} not found on PATH: {fix}" : null;
+
+    /// <summary>Debian's containernetworking-plugins directory (not /opt/cni/bin, containerd's default).</summary>
+    public const string CniBinDir = "/usr/lib/cni";
+
+    // The CRI suite's conflist uses bridge, host-local and portmap; containerd adds loopback itself.
+    private static string? CniPluginsMissing() =>
+        new[] { "bridge", "host-local", "portmap", "loopback" }.FirstOrDefault(p => !File.Exists(Path.Combine(CniBinDir, p))) is { } missing
+            ? $"CNI plugin {Path.Combine(CniBinDir, missing)} not found: apt-get install containernetworking-plugins"
+            : null;
 
     private static bool IsRoot() => Environment.IsPrivilegedProcess;
 }

@@ -12,4 +12,6 @@ public static class Requirement
     public const string ShimBinary = "shim-binary";
     public const string AgentBinary = "agent-binary";
     public const string GuestImage = "guest-image";
+    public const string CniPlugins = "cni-plugins";
+    public const string Iproute = "iproute2";
 }
