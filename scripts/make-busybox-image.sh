@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Writes a one-layer OCI image archive of busybox-static to $1 (default
-# artifacts/busybox-oci.tar), named $2 (default docker.io/sevshim/busybox:local), for
+# artifacts/busybox-oci.tar), named $2 (default docker.io/sevshim/busybox:local), whose config's
+# Cmd is the JSON array $3 (default ["sh"]; the CRI suite's pause image passes a long sleep), for
 # `ctr images import`. Built locally: the machines reach no image registry.
 set -euo pipefail
 out=${1:-artifacts/busybox-oci.tar}
 name=${2:-docker.io/sevshim/busybox:local}
+cmd=${3:-'["sh"]'}
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "make-busybox-image.sh: $busybox missing: apt-get install busybox-static" >&2; exit 1; }
 ldd "$busybox" >/dev/null 2>&1 && { echo "make-busybox-image.sh: $busybox is dynamically linked: apt-get install busybox-static" >&2; exit 1; }
@@ -26,7 +28,7 @@ gzip -n -c "$work/layer.tar" > "$work/layer.tar.gz"
 layer=$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1); layersize=$(stat -c %s "$work/layer.tar.gz")
 mv "$work/layer.tar.gz" "$blobs/$layer"
 
-printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diffid" > "$work/config.json"
+printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s,"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$cmd" "$diffid" > "$work/config.json"
 config=$(sha256sum "$work/config.json" | cut -d' ' -f1); configsize=$(stat -c %s "$work/config.json")
 mv "$work/config.json" "$blobs/$config"
 
