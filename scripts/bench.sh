@@ -4,7 +4,7 @@
 # next to the floor (bare QEMU, same kernel, machine and devices as the shim's pods, booting an
 # initramfs whose /init only prints a marker). Writes bench/results/{results.md,breakdown.png,*.tsv}.
 #
-#   sudo scripts/bench.sh [--skip-build] [--out DIR]
+#   scripts/bench.sh (as root) [--skip-build] [--out DIR]
 #
 # Knobs (environment): BENCH_REPS (cold starts per runtime and floor boots, default 5),
 # BENCH_ECHO_REPS (sevshim cold starts of `echo` for the first-output phase, default 2),
@@ -54,7 +54,7 @@ raw_sizes=${BENCH_RAW_SIZES-4096 65536 1048576}
 raw_reps=${BENCH_RAW_REPS:-2}
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "bench.sh: must run as root (containerd, QEMU, mounts); try: sudo $0" >&2
+  echo "bench.sh: must run as root (containerd, QEMU, mounts); run it as root (with sudo: sudo $0)" >&2
   exit 1
 fi
 # A fresh machine gets its packages here, as with scripts/test.sh (SEVSHIM_SKIP_DEPS=1 skips it);
@@ -63,7 +63,7 @@ if [ "$skip_build" != 1 ] && [ "${SEVSHIM_SKIP_DEPS:-0}" != 1 ]; then
   scripts/deps.sh
 fi
 for tool in containerd ctr runc qemu-system-x86_64 cpio busybox timeout tail; do
-  command -v "$tool" >/dev/null || { echo "bench.sh: $tool missing: run sudo scripts/deps.sh" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "bench.sh: $tool missing: run scripts/deps.sh as root" >&2; exit 1; }
 done
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }

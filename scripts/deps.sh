@@ -21,7 +21,7 @@ packages=(
 )
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/deps.sh: must run as root (apt-get install); try: sudo $0" >&2
+  echo "scripts/deps.sh: must run as root (apt-get install); run it as root (with sudo: sudo $0)" >&2
   exit 1
 fi
 

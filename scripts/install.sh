@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || die "run as root: sudo $0"
+[ "$(id -u)" -eq 0 ] || die "run as root (with sudo: sudo $0)"
 # sudo's secure_path normally has it; containerd must find the shim there.
 case ":$PATH:" in *:/usr/local/bin:*) ;; *) export PATH="/usr/local/bin:$PATH" ;; esac
 

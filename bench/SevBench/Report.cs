@@ -25,7 +25,7 @@ internal sealed partial class Report
         Line(md, string.Empty);
         Line(md, $"Machine: {m("cpu")}, {m("cores")} cores, {m("memory_mib")} MiB, Linux {m("kernel")}; {m("qemu")} under **TCG** (no usable KVM, no SEV); containerd {m("containerd")}.");
         Line(md, $"Pod VM: {m("pod_vm")}. Commit {m("commit")}. Load average (1, 5, 15 min) at start {m("load_start")}, at end {m("load_end")} (the machine is shared: expect noise).");
-        Line(md, $"Runs: {m("reps")}. Figures are median (min to max) over the runs; produced by `sudo scripts/bench.sh`.");
+        Line(md, $"Runs: {m("reps")}. Figures are median (min to max) over the runs; produced by `scripts/bench.sh` (as root).");
         Line(md, string.Empty);
 
         Line(md, "## Cold start: `ctr run --rm IMAGE ID true` (seconds)");

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Sev.Measurement.Tests;
 
 /// <summary>
-/// Reads /work/shared/vectors/vectors.json at test time. Cases are addressed as
+/// Reads tests/vectors/vectors.json (copied from the published vectors, provenance in tests/vectors/README.md) at test time. Cases are addressed as
 /// "group[index] summary" so a failing Theory row names the case.
 /// </summary>
 internal static class VectorsJson

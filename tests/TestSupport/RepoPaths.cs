@@ -29,11 +29,14 @@ public static class RepoPaths
             ? p
             : Path.Combine(Root, "artifacts", "agent", "sevagent");
 
-    /// <summary>The published test vectors (../shared/vectors beside the checkout), or SEVSHIM_VECTORS.</summary>
+    /// <summary>
+    /// The published test vectors copied into the repository (tests/vectors, provenance in its
+    /// README.md), or SEVSHIM_VECTORS. A clone must pass alone, so nothing outside the checkout is read.
+    /// </summary>
     public static string Vectors =>
         Environment.GetEnvironmentVariable("SEVSHIM_VECTORS") is { Length: > 0 } p
             ? p
-            : Path.GetFullPath(Path.Combine(Root, "..", "shared", "vectors"));
+            : Path.Combine(Root, "tests", "vectors");
 
     private static string FindRoot()
     {

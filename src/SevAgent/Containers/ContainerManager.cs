@@ -66,8 +66,10 @@ internal sealed class ContainerManager
             Directory.CreateDirectory(bundle);
             var rootfs = await PrepareRootfsAsync(request, container, cancellationToken).ConfigureAwait(false);
             var mountSources = await PrepareMountsAsync(request, container, cancellationToken).ConfigureAwait(false);
+            var namespaces = NamespaceJoins.Resolve(id, request.NamespaceJoins, LiveInitPid);
             var (json, dropped) = SpecRewriter.Rewrite(
-                request.OciSpecJson, new SpecRewrite(rootfs, request.Rootfs?.Readonly ?? false, stdio.Terminal, container.CgroupsPath, mountSources));
+                request.OciSpecJson,
+                new SpecRewrite(rootfs, request.Rootfs?.Readonly ?? false, stdio.Terminal, container.CgroupsPath, mountSources, namespaces));
             if (dropped.Count > 0)
             {
                 _log.LogWarning("container {Id}: dropped mounts with host sources not mapped into the guest: {Mounts}", id, string.Join(", ", dropped));
@@ -374,6 +376,23 @@ internal sealed class ContainerManager
         }
     }
 
+    // The init pid of a container whose namespaces another one joins: it must still run (a
+    // namespace dies with its last process, and a reused pid would name another's).
+    private int LiveInitPid(string id)
+    {
+        var target = Get(id);
+        lock (target.Sync)
+        {
+            if (target.Init.Pid <= 0 || target.Init.HasExited || target.State is not (ContainerState.Created or ContainerState.Running or ContainerState.Paused))
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"container {id} is {target.State.ToString().ToLowerInvariant()}: its namespaces can be joined only while its init process runs"));
+            }
+
+            return target.Init.Pid;
+        }
+    }
+
     private async Task<string> PrepareRootfsAsync(CreateContainerRequest request, Container container, CancellationToken cancellationToken)
     {
         var rootfs = request.Rootfs ?? throw Invalid($"container {container.Id}: rootfs is missing: give rootfs.shared or rootfs.scsi");
@@ -403,7 +422,8 @@ internal sealed class ContainerManager
                 GuestMount.SourceOneofCase.SharedPath =>
                     await _mounter.ResolveSharedAsync(mount.SharedPath, what + " shared_path", cancellationToken).ConfigureAwait(false),
                 GuestMount.SourceOneofCase.Scsi => await MountScsiAsync(mount.Scsi, container, index, what, cancellationToken).ConfigureAwait(false),
-                _ => throw Invalid($"container {container.Id}: {what} has no source: give shared_path or scsi"),
+                GuestMount.SourceOneofCase.PodTmpfs => await _mounter.EnsurePodTmpfsAsync(mount.PodTmpfs, what + " pod_tmpfs", cancellationToken).ConfigureAwait(false),
+                _ => throw Invalid($"container {container.Id}: {what} has no source: give shared_path, scsi or pod_tmpfs"),
             };
             index++;
         }

@@ -159,6 +159,41 @@ internal sealed class RootfsMounter : IDisposable
         }
     }
 
+    /// <summary>
+    /// The guest directory of the pod tmpfs <paramref name="name"/> (the pod's /dev/shm), mounted
+    /// at &lt;state-dir&gt;/pod/&lt;name&gt; on its first use with mode 1777, nosuid, nodev and noexec
+    /// as the CRI makes its host shm (CRI.md 1.5); later uses share it. It lives until the guest
+    /// stops. Lock: <see cref="_shareGate"/> (also serialises the share mount; both are rare).
+    /// </summary>
+    public async Task<string> EnsurePodTmpfsAsync(PodTmpfs tmpfs, string what, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tmpfs);
+        PathGuard.CheckId(tmpfs.Name, what + " name");
+        var dir = Path.Combine(_options.StateDir, "pod", tmpfs.Name);
+        await _shareGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (MountInfo.IsMountPoint(dir))
+            {
+                return dir;
+            }
+
+            Directory.CreateDirectory(dir);
+            var data = tmpfs.SizeBytes > 0 ? $"mode=1777,size={tmpfs.SizeBytes}" : "mode=1777";
+            if (LibC.mount("shm", dir, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, data) < 0)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting a tmpfs ({data}) at {dir} failed: {LibC.LastError()}"));
+            }
+
+            _log.LogInformation("pod tmpfs {Name} mounted at {Dir} ({Data})", tmpfs.Name, dir, data);
+            return dir;
+        }
+        finally
+        {
+            _shareGate.Release();
+        }
+    }
+
     /// <summary>Unmounts (lazily, so a busy mount never blocks delete).</summary>
     public void Unmount(string target)
     {

@@ -39,6 +39,7 @@ internal static class SpecRewriter
         }
 
         linux["cgroupsPath"] = rewrite.CgroupsPath;
+        RewriteNamespaces(linux, rewrite.NamespacePaths);
 
         var dropped = new List<string>();
         if (spec["mounts"] is JsonArray mounts)
@@ -77,6 +78,51 @@ internal static class SpecRewriter
         }
 
         return (spec.ToJsonString(), dropped);
+    }
+
+    // A namespace path in the host's spec names a host object (/var/run/netns/..., /proc/<host
+    // pid>/ns/...): following it in the guest could enter the agent's own namespaces. Every path
+    // is dropped (the namespace is then made new) and only the agent's resolved joins are written.
+    private static void RewriteNamespaces(JsonObject linux, IReadOnlyDictionary<string, string> joins)
+    {
+        if (linux["namespaces"] is not JsonArray namespaces)
+        {
+            if (joins.Count == 0)
+            {
+                return;
+            }
+
+            namespaces = [];
+            linux["namespaces"] = namespaces;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in namespaces)
+        {
+            if (node is not JsonObject ns || ns["type"]?.GetValueKind() != JsonValueKind.String)
+            {
+                throw Invalid("oci_spec_json has a linux.namespaces entry without a \"type\" string");
+            }
+
+            var type = ns["type"]!.GetValue<string>();
+            seen.Add(type);
+            if (joins.TryGetValue(type, out var path))
+            {
+                ns["path"] = path;
+            }
+            else
+            {
+                ns.Remove("path");
+            }
+        }
+
+        foreach (var (type, path) in joins)
+        {
+            if (!seen.Contains(type))
+            {
+                namespaces.Add((JsonNode)new JsonObject { ["type"] = type, ["path"] = path });
+            }
+        }
     }
 
     /// <summary>The exec process JSON for `crun exec --process`, with terminal set and cwd defaulted.</summary>

@@ -24,11 +24,22 @@ internal static class MountPlanner
     /// <summary>The share-relative folder of a container's rootfs.</summary>
     public static string RootfsSharedPath(string containerId) => containerId + "/rootfs";
 
+    /// <summary>The pod tmpfs that stands for every bind onto /dev/shm.</summary>
+    public const string PodShmName = "shm";
+
+    /// <summary>The size of the pod's /dev/shm when the host source's cannot be read: containerd's CRI default.</summary>
+    public const ulong DefaultShmBytes = 64UL << 20;
+
     /// <summary>Makes the plan; bad input is an InvalidArgument naming the mount and the fix.</summary>
+    /// <param name="request">The container.</param>
+    /// <param name="shareDirectory">The pod's 9p share on the host.</param>
+    /// <param name="isDirectory">Whether a host path is a directory.</param>
+    /// <param name="fileSystemBytes">The size of the file system holding a host path (0 when unknown).</param>
     public static ContainerMountPlan Plan(
         ContainerCreateRequest request,
         string shareDirectory,
-        Func<string, bool> isDirectory)
+        Func<string, bool> isDirectory,
+        Func<string, ulong>? fileSystemBytes = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(isDirectory);
@@ -100,6 +111,21 @@ internal static class MountPlanner
 
                 var source = Text(mount, "source");
                 RequireAbsolute(source, $"bind mount source '{source}' for {destination}");
+                if (destination.TrimEnd('/') == "/dev/shm")
+                {
+                    // CRI binds the pod's host shm tmpfs here (CRI.md 1.5). The host's memory is
+                    // never shared with the guest: the pod gets a guest tmpfs of the same size,
+                    // one for all its containers, as they share one under runc.
+                    var bytes = fileSystemBytes?.Invoke(source) ?? 0;
+                    guestMounts.Add(new GuestMountMapping(destination, string.Empty)
+                    {
+                        PodTmpfs = PodShmName,
+                        PodTmpfsBytes = bytes > 0 ? bytes : DefaultShmBytes,
+                    });
+                    mount["source"] = PodShmName;
+                    continue;
+                }
+
                 var name = $"mounts/{index++}";
                 var (flags, _) = MountOptions.Parse(options);
                 mounts.Add(new HostMount(

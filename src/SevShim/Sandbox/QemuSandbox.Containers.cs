@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Grpc.Core;
 using SevShim.Agent;
 using SevShim.Config;
@@ -22,7 +23,9 @@ internal sealed partial class QemuSandbox
             throw new ShimException(ShimErrorKind.AlreadyExists, $"sevshim: container {request.ContainerId} already exists in this pod");
         }
 
-        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, Directory.Exists);
+        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, Directory.Exists, HostFileSystem.TotalBytes);
+        var spec = (JsonObject)JsonNode.Parse(plan.GuestSpecJson)!;
+        var joins = PodNamespaces.Translate(spec, request.ContainerId, _qemu.Pid, _sandboxId);
         var mounts = HostMounter.Apply(plan, _log);
         ProcessIo? io = null;
         ScsiDisk? disk = null;
@@ -40,11 +43,12 @@ internal sealed partial class QemuSandbox
             var create = new Proto.CreateContainerRequest
             {
                 ContainerId = request.ContainerId,
-                OciSpecJson = plan.GuestSpecJson,
+                OciSpecJson = spec.ToJsonString(),
                 Rootfs = rootfs,
                 Stdio = io.Flags,
             };
-            create.GuestMounts.AddRange(plan.GuestMounts.Select(m => new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath }));
+            create.GuestMounts.AddRange(plan.GuestMounts.Select(ToProto));
+            create.NamespaceJoins.AddRange(joins.Select(j => new Proto.NamespaceJoin { Type = j.Type, ContainerId = j.ContainerId }));
             var response = await CallAsync(
                 $"creating container {request.ContainerId}",
                 t => _agent.Raw.CreateContainerAsync(create, cancellationToken: t),
@@ -55,7 +59,7 @@ internal sealed partial class QemuSandbox
             _containers[request.ContainerId] = container;
             Track(init);
             _log.Information("container {Container} created (guest pid {Pid})", request.ContainerId, response.Pid);
-            return init.Pid;
+            return HostPid;
         }
         catch
         {
@@ -85,7 +89,7 @@ internal sealed partial class QemuSandbox
                 cancellationToken).ConfigureAwait(false);
         var init = container.Processes[string.Empty];
         init.Pid = (uint)response.Pid;
-        return init.Pid;
+        return HostPid;
     }
 
     /// <inheritdoc/>
@@ -122,7 +126,7 @@ internal sealed partial class QemuSandbox
             var process = new QemuGuestProcess(request.ContainerId, request.ExecId, io) { Pid = (uint)response.Pid };
             container.Processes[request.ExecId] = process;
             Track(process);
-            return process.Pid;
+            return HostPid;
         }
         catch
         {
@@ -296,6 +300,10 @@ internal sealed partial class QemuSandbox
             throw;
         }
     }
+
+    private static Proto.GuestMount ToProto(GuestMountMapping m) => m.PodTmpfs is { } name
+        ? new Proto.GuestMount { Destination = m.Destination, PodTmpfs = new Proto.PodTmpfs { Name = name, SizeBytes = m.PodTmpfsBytes } }
+        : new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath };
 
     private QemuGuestContainer Find(string containerId)
     {

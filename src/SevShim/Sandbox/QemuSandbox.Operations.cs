@@ -95,6 +95,9 @@ internal sealed partial class QemuSandbox
             $"listing the processes of {containerId}",
             t => _agent.Raw.ListProcessesAsync(new Proto.ListProcessesRequest { ContainerId = containerId }, cancellationToken: t),
             cancellationToken).ConfigureAwait(false);
-        return response.Pids.Select(p => (uint)p).ToList();
+        // One row per guest process, each with QEMU's pid: the count is the guest's (CRI sums it
+        // for PodSandboxStats), and no guest pid reaches the host, where it would name some other
+        // process to whoever kills or nsenters it (ARCHITECTURE decision 14).
+        return response.Pids.Select(_ => HostPid).ToList();
     }
 }

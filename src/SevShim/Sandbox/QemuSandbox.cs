@@ -32,6 +32,9 @@ internal sealed partial class QemuSandbox : ISandbox
     // runc shim reports for a process it lost).
     private const uint UnknownExitStatus = 255;
 
+    // The pod's id: CRI's sandbox container, else the pod's first container; the container whose
+    // namespaces the pod's other containers join (PodNamespaces).
+    private readonly string _sandboxId;
     private readonly ShimConfig _config;
     private readonly QemuSandboxOptions _options;
     private readonly PodStateLayout _layout;
@@ -47,8 +50,9 @@ internal sealed partial class QemuSandbox : ISandbox
     private int _shuttingDown;
     private int _stopped;
 
-    private QemuSandbox(ShimConfig config, QemuSandboxOptions options, PodStateLayout layout, QemuProcess qemu, AgentClient agent, ILogger log)
+    private QemuSandbox(string sandboxId, ShimConfig config, QemuSandboxOptions options, PodStateLayout layout, QemuProcess qemu, AgentClient agent, ILogger log)
     {
+        _sandboxId = sandboxId;
         _config = config;
         _options = options;
         _layout = layout;
@@ -68,6 +72,13 @@ internal sealed partial class QemuSandbox : ISandbox
 
     /// <summary>QEMU's pid (for tests and logs).</summary>
     public int QemuPid => _qemu.Pid;
+
+    /// <summary>
+    /// The pid reported to containerd for every task and exec of the pod: QEMU's (ARCHITECTURE
+    /// decision 14). A guest pid would name an unrelated host process to anything on the host that
+    /// uses it (CRI builds /proc/&lt;pid&gt;/ns paths from it, operators kill and nsenter it).
+    /// </summary>
+    private uint HostPid => (uint)_qemu.Pid;
 
     /// <summary>Completes when QEMU has exited and was reaped.</summary>
     public Task QemuExited => _qemu.Exited;
@@ -148,7 +159,7 @@ internal sealed partial class QemuSandbox : ISandbox
                 throw;
             }
 
-            return new QemuSandbox(config, options, layout, qemu, agent, log);
+            return new QemuSandbox(sandboxId, config, options, layout, qemu, agent, log);
         }
         catch
         {
@@ -289,7 +300,7 @@ internal sealed partial class QemuSandbox : ISandbox
     {
         if (process.TryMarkExited())
         {
-            _events.Writer.TryWrite(new ProcessExited(process.ContainerId, process.ExecId, process.Pid, status, at));
+            _events.Writer.TryWrite(new ProcessExited(process.ContainerId, process.ExecId, HostPid, status, at));
         }
     }
 

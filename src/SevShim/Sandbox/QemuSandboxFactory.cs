@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Serilog;
+using SevShim.Errors;
 using SevShim.Config;
 
 namespace SevShim.Sandbox;
@@ -20,6 +23,24 @@ internal sealed class QemuSandboxFactory(ILogger log, QemuSandboxOptions? option
     {
         ArgumentNullException.ThrowIfNull(request);
         var config = _loadConfig(request);
+
+        // Refused before a VM is booted: a hostNetwork/hostPID/hostIPC pod fails at RunPodSandbox at once.
+        var spec = JsonNode.Parse(request.OciSpecJson) as JsonObject
+            ?? throw new ShimException(ShimErrorKind.InvalidArgument, $"sevshim: the OCI spec of {request.FirstContainerId} is not a JSON object");
+        PodNamespaces.RequireOwnNamespaces(spec, request.FirstContainerId);
+        var (vcpus, memoryMib) = PodSizing.Size(Annotations(spec), config.Vcpus, config.MemoryMib, Environment.ProcessorCount);
+        if (vcpus != config.Vcpus || memoryMib != config.MemoryMib)
+        {
+            log.Information("pod {Pod} sized from its annotations: {Vcpus} vCPUs, {MemoryMib} MiB (base {BaseVcpus}, {BaseMemoryMib} MiB)", request.SandboxId, vcpus, memoryMib, config.Vcpus, config.MemoryMib);
+            config = config with { Vcpus = vcpus, MemoryMib = memoryMib };
+        }
+
         return await QemuSandbox.BootAsync(request.SandboxId, config, _options, log, cancellationToken).ConfigureAwait(false);
     }
+
+    private static Dictionary<string, string> Annotations(JsonObject spec) =>
+        spec["annotations"] is JsonObject annotations
+            ? annotations.Where(a => a.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                .ToDictionary(a => a.Key, a => a.Value!.GetValue<string>(), StringComparer.Ordinal)
+            : [];
 }

@@ -23,9 +23,35 @@ public sealed class SpecRewriterTests
         }
         """;
 
-    private static SpecRewrite Rewrite(bool terminal = false) => new(
+    private static SpecRewrite Rewrite(bool terminal = false, Dictionary<string, string>? namespaces = null) => new(
         "/run/sevagent/share/c1/rootfs", true, terminal, "/sevagent/c1",
-        new Dictionary<string, string> { ["/data"] = "/run/sevagent/share/c1/data" });
+        new Dictionary<string, string> { ["/data"] = "/run/sevagent/share/c1/data" },
+        namespaces ?? []);
+
+    [Fact]
+    public void Host_namespace_paths_are_dropped_and_only_the_agents_joins_are_written()
+    {
+        const string withPaths = """
+            {
+              "process": { "args": ["sh"] },
+              "linux": { "namespaces": [
+                { "type": "pid", "path": "/proc/1/ns/pid" },
+                { "type": "ipc", "path": "/proc/4242/ns/ipc" },
+                { "type": "network", "path": "/var/run/netns/cni-1" },
+                { "type": "mount" }
+              ] }
+            }
+            """;
+        var (json, _) = SpecRewriter.Rewrite(withPaths, Rewrite(namespaces: new() { ["ipc"] = "/proc/77/ns/ipc", ["uts"] = "/proc/77/ns/uts" }));
+        var namespaces = JsonNode.Parse(json)!["linux"]!["namespaces"]!.AsArray()
+            .ToDictionary(n => (string)n!["type"]!, n => (string?)n!["path"]);
+
+        Assert.Null(namespaces["pid"]);
+        Assert.Null(namespaces["network"]);
+        Assert.Null(namespaces["mount"]);
+        Assert.Equal("/proc/77/ns/ipc", namespaces["ipc"]);
+        Assert.Equal("/proc/77/ns/uts", namespaces["uts"]);
+    }
 
     [Fact]
     public void Rewrites_root_cgroup_and_terminal_and_removes_hooks()

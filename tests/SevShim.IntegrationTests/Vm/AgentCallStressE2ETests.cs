@@ -46,7 +46,12 @@ public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposa
                 var id = $"c{i}";
                 current = id;
                 var stdout = Path.Combine(io, id + "-stdout");
-                var spec = GuestFixture.Spec($"echo start; while [ ! -e /tmp/stop-{id} ]; do sleep 0.1; done; echo done", data);
+                // The init ends only once the stop exec is gone (reaped): when a pid namespace's
+                // init exits, the kernel SIGKILLs what is left in it, so an init that ended as soon
+                // as the marker appeared raced the stop exec's own exit (137 once in CI's runs).
+                var spec = GuestFixture.Spec(
+                    $"echo start; while [ ! -e /tmp/stop-{id} ]; do sleep 0.1; done; p=$(cat /tmp/stop-{id}); while [ -e /proc/$p ]; do sleep 0.1; done; echo done",
+                    data);
                 await Within($"cycle {i}: create", ct => sandbox.CreateContainerAsync(
                     new ContainerCreateRequest(id, bundle, spec, [], new StdioPaths(string.Empty, stdout, string.Empty, false)), ct));
                 await Within($"cycle {i}: start", ct => sandbox.StartContainerAsync(id, ct));
@@ -62,7 +67,8 @@ public sealed class AgentCallStressE2ETests(ITestOutputHelper output) : IDisposa
                 }
 
                 // The rootfs is shared by every cycle's container: each one waits for its own marker.
-                var stop = $$$"""{"args":["/bin/busybox","touch","/tmp/stop-{{{id}}}"],"env":["PATH=/bin"],"cwd":"/","user":{"uid":0,"gid":0}}""";
+                // The marker holds the stop exec's pid, written whole (rename) so the init never reads it half-made.
+                var stop = $$$"""{"args":["/bin/busybox","sh","-c","echo $$ > /tmp/stop-{{{id}}}.new && mv /tmp/stop-{{{id}}}.new /tmp/stop-{{{id}}}"],"env":["PATH=/bin"],"cwd":"/","user":{"uid":0,"gid":0}}""";
                 await Within($"cycle {i}: stop exec start", ct => sandbox.StartExecAsync(new ExecRequest(id, "stop", stop, new StdioPaths(string.Empty, string.Empty, string.Empty, false)), ct));
                 var initExit = await Within($"cycle {i}: init exit", ct => SandboxExits.NextAsync(sandbox.Events, id, string.Empty, ct, _seen));
                 Assert.Equal(0u, initExit.ExitStatus);

@@ -61,7 +61,7 @@ internal static class GuestFixture
             { "destination": "/data", "type": "bind", "source": "{{dataDir}}", "options": ["rbind", "ro"] }
           ],
           "linux": {
-            "namespaces": [ { "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" } ]
+            "namespaces": [ { "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "network" } ]
           }
         }
         """;

@@ -121,4 +121,29 @@ public sealed class MountPlannerTests
         var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request("{not json"), Share, _ => true));
         Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(128UL << 20, 128UL << 20)]
+    [InlineData(0UL, MountPlanner.DefaultShmBytes)]
+    public void A_bind_onto_dev_shm_becomes_the_pods_guest_tmpfs_of_the_host_ones_size(ulong hostBytes, ulong expected)
+    {
+        const string cri = """
+            {
+              "process": { "args": ["pause"] },
+              "root": { "path": "rootfs" },
+              "mounts": [
+                { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid"] },
+                { "destination": "/dev/shm", "type": "bind", "source": "/run/containerd/cri/sandboxes/p1/shm", "options": ["rbind", "ro"] }
+              ]
+            }
+            """;
+        var plan = MountPlanner.Plan(Request(cri, [Overlay]), Share, _ => true, _ => hostBytes);
+
+        Assert.DoesNotContain(plan.Mounts, m => m.Source.Contains("shm", StringComparison.Ordinal));
+        var shm = Assert.Single(plan.GuestMounts);
+        Assert.Equal("/dev/shm", shm.Destination);
+        Assert.Equal(MountPlanner.PodShmName, shm.PodTmpfs);
+        Assert.Equal(expected, shm.PodTmpfsBytes);
+        Assert.DoesNotContain("/run/containerd", plan.GuestSpecJson, StringComparison.Ordinal);
+    }
 }

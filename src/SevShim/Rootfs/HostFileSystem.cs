@@ -1,0 +1,22 @@
+namespace SevShim.Rootfs;
+
+/// <summary>Facts about host file systems that the mount plan needs.</summary>
+internal static class HostFileSystem
+{
+    /// <summary>
+    /// The size of the file system holding <paramref name="path"/> (statvfs through DriveInfo),
+    /// or 0 when it cannot be read: the caller picks its default.
+    /// </summary>
+    public static ulong TotalBytes(string path)
+    {
+        try
+        {
+            var size = new DriveInfo(path).TotalSize;
+            return size > 0 ? (ulong)size : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return 0;
+        }
+    }
+}
