@@ -32,9 +32,13 @@ stage1() {
   say "stage1 at $(uptime_s)s"
 
   # One modprobe for the group: busybox modprobe follows the image's trimmed modules.dep, and a
-  # single process is much cheaper under TCG than one insmod per module.
-  # shellcheck disable=SC2046
-  modprobe -a $(cat /etc/modules-boot) || fail "loading the agent channel's modules: $(cat /etc/modules-boot)"
+  # single process is much cheaper under TCG than one insmod per module. The list is empty when the
+  # kernel has the channel's drivers built in (Debian 6.12: virtio_pci, virtio_console), and
+  # `modprobe -a` with no name fails.
+  if [ -s /etc/modules-boot ]; then
+    # shellcheck disable=SC2046
+    modprobe -a $(cat /etc/modules-boot) || fail "loading the agent channel's modules: $(cat /etc/modules-boot)"
+  fi
   # A virtio-vsock device (virtio device id 19) means the agent may listen on vsock: its
   # transport must be there before the agent starts.
   if grep -qx 0x0013 /sys/bus/virtio/devices/*/device 2>/dev/null; then

@@ -319,15 +319,18 @@ prepare_raw() {
     1f8b*) unpack="gzip -dc" ;;
     *) unpack="cat" ;;
   esac
-  if ! (cd "$rw/init" && $unpack "$guest/initrd.img" | cpio --quiet -id 'lib/modules/*') 2>>"$raw/raw-channel-errors.log"; then
+  # The image is merged-/usr (lib -> usr/lib): the modules are stored under usr/lib/modules.
+  if ! (cd "$rw/init" && $unpack "$guest/initrd.img" | cpio --quiet -id '*lib/modules/*') 2>>"$raw/raw-channel-errors.log"; then
     log "raw channel: could not take the kernel modules from $guest/initrd.img ($unpack); no raw channel figures"
     return 0
   fi
+  [ -d "$rw/init/usr/lib/modules" ] && ln -s usr/lib "$rw/init/lib"
   cat >"$rw/init/init" <<'EOS'
 #!/bin/busybox sh
 b=/bin/busybox
 $b mount -t proc proc /proc; $b mount -t sysfs sysfs /sys; $b mount -t devtmpfs devtmpfs /dev
-$b modprobe -a virtio_pci virtio_console
+# Built in with Debian's 6.12 (nothing to load, and busybox modprobe then fails: ignored).
+$b modprobe -a virtio_pci virtio_console 2>/dev/null
 bs=65536; count=16
 for w in $($b cat /proc/cmdline); do case $w in sevbench.bs=*) bs=${w#*=} ;; sevbench.count=*) count=${w#*=} ;; esac; done
 port=

@@ -7,12 +7,13 @@ set -euo pipefail
 packages=(
   # Native AOT toolchain for the shim and the agent
   clang zlib1g-dev
-  # containerd 1.6 (the host side), runc for the conformance comparison, crun for the guest
+  # containerd 1.6 (the host side), runc for the conformance comparison, crun for the agent's
+  # component tests (the guest's crun comes from trixie: guest-image/build.sh)
   containerd runc crun
   # the VMM and the firmware (OVMF for SEV guests)
   qemu-system-x86 qemu-utils ovmf
-  # guest image assembly
-  busybox-static cpio kmod xz-utils zstd lz4 binutils e2fsprogs bsdutils
+  # guest image assembly (its packages come from trixie through a private apt)
+  busybox-static cpio kmod xz-utils zstd lz4 binutils e2fsprogs bsdutils debian-archive-keyring
   # test and benchmark helpers
   iproute2 procps psmisc util-linux ca-certificates
   # the CRI suite: CNI plugins in /usr/lib/cni (bridge, host-local, portmap, loopback) and the
@@ -30,10 +31,11 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-# apt-cache and apt-get download (guest-image/build.sh) need fresh lists even when nothing is missing.
+# The system's lists are needed only to install: guest-image/build.sh resolves its packages in
+# its own private lists, never the system's.
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
 if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update -qq
   echo "scripts/deps.sh: installing ${missing[*]}"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
