@@ -108,6 +108,15 @@ internal static partial class PodNamespaces
             joins.Add((type, sandboxContainerId));
         }
 
+        // The guest is cgroup v2 whatever the host runs. containerd gives a container its own
+        // cgroup namespace only on a v2 host (CRI.md 1.2), so a spec from a v1 host has none, and
+        // under crun the container's /sys/fs/cgroup would then show the guest's whole tree instead
+        // of its own cgroup (memory.max, cpu.max), which is what it sees under runc on v2.
+        if (!namespaces.OfType<JsonObject>().Any(n => n["type"] is JsonValue t && t.GetValue<string>() == "cgroup"))
+        {
+            namespaces.Add((JsonNode)new JsonObject { ["type"] = "cgroup" });
+        }
+
         return joins;
     }
 

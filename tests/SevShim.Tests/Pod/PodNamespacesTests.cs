@@ -40,7 +40,7 @@ public sealed class PodNamespacesTests
         var ns = Namespaces(spec);
         Assert.False(ns.ContainsKey("network"));
         Assert.All(ns.Values, Assert.Null);
-        Assert.Equal(["pid", "ipc", "uts", "mount"], ns.Keys.ToArray());
+        Assert.Equal(["pid", "ipc", "uts", "mount", "cgroup"], ns.Keys.ToArray());
     }
 
     [Fact]
