@@ -70,6 +70,7 @@ public static class CriCleanup
             await CtrHost.UnmountAllAsync(Path.Combine(CtrContainerd.ShimStateRoot, id));
             TryDelete(Path.Combine(CtrContainerd.ShimStateRoot, id));
             TryDeleteFile(c.ShimSocketOf(id, CriLeaks.RuncShimSocketDir));
+            TryDeleteFile(Path.Combine(CriLeaks.CniResultsDir, $"{CriLeaks.LoopbackNetwork}-{id}-lo"));
         }
 
         // Deepest first: a cgroup can only be removed once its children are.

@@ -19,6 +19,9 @@ public static class CriLeaks
     /// <summary>libcni's result cache (containerd 1.6 does not move it).</summary>
     public const string CniResultsDir = "/var/lib/cni/results";
 
+    /// <summary>The loopback network containerd's CRI adds to every pod (go-cni WithLoNetwork).</summary>
+    public const string LoopbackNetwork = "cni-loopback";
+
     /// <summary>Everything of <paramref name="pod"/> still there, one line each; empty when clean.</summary>
     public static async Task<List<string>> OfAsync(CriPod pod, CancellationToken cancellationToken)
     {
@@ -85,7 +88,10 @@ public static class CriLeaks
 
         if (Directory.Exists(CniResultsDir))
         {
-            leaks.AddRange(Directory.EnumerateFiles(CniResultsDir, $"{c.NetworkName}-{pod.Id}-*").Select(f => "CNI cache entry " + f));
+            // The pod network's entry and the one of the loopback network containerd adds itself.
+            leaks.AddRange(Directory.EnumerateFiles(CniResultsDir, $"{c.NetworkName}-{pod.Id}-*")
+                .Concat(Directory.EnumerateFiles(CniResultsDir, $"{LoopbackNetwork}-{pod.Id}-*"))
+                .Select(f => "CNI cache entry " + f));
         }
 
         var leases = Path.Combine(c.Dir, "ipam", c.NetworkName);

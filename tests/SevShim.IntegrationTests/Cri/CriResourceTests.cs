@@ -12,14 +12,19 @@ namespace SevShim.IntegrationTests.Cri;
 [Collection(CtrCollection.Name)]
 public sealed class CriResourceTests(CriFixture fixture)
 {
-    // The container's memory limit and CPU quota as "<bytes>\n<quota> <period>\n", from cgroup v2
-    // (memory.max, cpu.max: the guest's and most hosts') or v1 (these test machines run runc on v1).
+    // The container's memory limit and CPU quota as "memory=<bytes>" and "cpu=<quota> <period>",
+    // from cgroup v2 (memory.max, cpu.max: the guest's and most hosts') or v1 (these test
+    // machines run runc on v1); "missing" when the container shows neither, and the listing of
+    // its /sys/fs/cgroup last, for the failure message.
     private const string ReadLimits =
-        "if [ -r /sys/fs/cgroup/memory.max ]; then cat /sys/fs/cgroup/memory.max; " +
-        "else cat /sys/fs/cgroup/memory/memory.limit_in_bytes; fi; " +
-        "if [ -r /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max; " +
-        "else d=$(ls -d /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct 2>/dev/null | head -n 1); " +
-        "echo \"$(cat $d/cpu.cfs_quota_us) $(cat $d/cpu.cfs_period_us)\"; fi";
+        "if [ -r /sys/fs/cgroup/memory.max ]; then echo memory=$(cat /sys/fs/cgroup/memory.max); " +
+        "elif [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes); " +
+        "else echo memory=missing; fi; " +
+        "d=$(ls -d /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct 2>/dev/null | head -n 1); " +
+        "if [ -r /sys/fs/cgroup/cpu.max ]; then echo cpu=$(cat /sys/fs/cgroup/cpu.max); " +
+        "elif [ -n \"$d\" ]; then echo \"cpu=$(cat $d/cpu.cfs_quota_us) $(cat $d/cpu.cfs_period_us)\"; " +
+        "else echo cpu=missing; fi; " +
+        "echo files=$(ls /sys/fs/cgroup | tr '\\n' ' ')";
 
     [CriTheory]
     [CriHandler(CriHandler.Runc)]
@@ -31,8 +36,8 @@ public sealed class CriResourceTests(CriFixture fixture)
         var pod = shared.Pod;
         await CriDiagnostics.RunAsync(pod, async () =>
         {
-            var before = Lines(await pod.ShAsync(shared.AppId, ReadLimits, default));
-            Assert.Equal(CriSharedPod.AppMemoryLimitText(), before[0]);
+            var before = Limits(await pod.ShAsync(shared.AppId, ReadLimits, default));
+            Assert.True(before["memory"] == CriSharedPod.AppMemoryLimitText(), $"before the update: {Describe(before)}");
 
             var newLimit = CriPodSpec.Mebibytes(96);
             await pod.Containerd.Runtime.UpdateContainerResourcesAsync(
@@ -43,9 +48,9 @@ public sealed class CriResourceTests(CriFixture fixture)
                 },
                 deadline: DateTime.UtcNow.AddMinutes(2));
 
-            var after = Lines(await pod.ShAsync(shared.AppId, ReadLimits, default));
-            Assert.Equal(newLimit.ToString(CultureInfo.InvariantCulture), after[0]);
-            Assert.Equal("50000 100000", after[1]);
+            var after = Limits(await pod.ShAsync(shared.AppId, ReadLimits, default));
+            Assert.True(after["memory"] == newLimit.ToString(CultureInfo.InvariantCulture), $"after the update to {newLimit} bytes: {Describe(after)}");
+            Assert.True(after["cpu"] == "50000 100000", $"after the update to quota 50000 per 100000: {Describe(after)}");
 
             // ContainerStatus shows the resources the CRI now holds for the container.
             var status = await pod.Containerd.Runtime.ContainerStatusAsync(
@@ -86,5 +91,20 @@ public sealed class CriResourceTests(CriFixture fixture)
         });
     }
 
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    // What ReadLimits printed, by key; a key it did not print reads "(not printed)".
+    private static Dictionary<string, string> Limits(string text)
+    {
+        var values = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split('=', 2))
+            .Where(kv => kv.Length == 2)
+            .ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
+        foreach (var key in new[] { "memory", "cpu", "files" })
+        {
+            values.TryAdd(key, "(not printed)");
+        }
+
+        return values;
+    }
+
+    private static string Describe(Dictionary<string, string> limits) => string.Join("; ", limits.Select(kv => $"{kv.Key}={kv.Value}"));
 }
