@@ -105,6 +105,13 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.AddServerHeader = false;
     // The shim keeps one connection for the pod's life; never close it for idleness.
     kestrel.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+    // Kestrel's data-rate limits (240 B/s after a 5 s grace) guard public servers against slow
+    // clients; over HTTP/2 a violation aborts the whole connection, so a shim (or test) that is
+    // descheduled for 5 s between a call's HEADERS and DATA lost every call on the link ("The
+    // HTTP/2 server closed the connection", issue 14). The one peer is trusted; its calls carry
+    // their own deadlines.
+    kestrel.Limits.MinRequestBodyDataRate = null;
+    kestrel.Limits.MinResponseDataRate = null;
     // Each process can hold several streams (stdout, stderr, stdin, wait) at once.
     kestrel.Limits.Http2.MaxStreamsPerConnection = 4096;
     kestrel.ListenUnixSocket(kestrelSocket, l => l.Protocols = HttpProtocols.Http2);

@@ -8,6 +8,8 @@ namespace SevShim.Tasks;
 /// </summary>
 internal sealed class ShimProcess
 {
+    private TaskCompletionSource? _startAttempt;
+
     /// <summary>Creates a process record in the Created state.</summary>
     public ShimProcess(ProcessKind kind, string containerId, string execId, StdioPaths stdio, string processSpecJson)
     {
@@ -47,7 +49,30 @@ internal sealed class ShimProcess
     public DateTimeOffset? ExitedAt { get; set; }
 
     /// <summary>A Start call is talking to the VM; exits seen meanwhile wait in <see cref="PendingExit"/>.</summary>
-    public bool StartInFlight { get; set; }
+    public bool StartInFlight
+    {
+        get => _startAttempt is not null;
+        set
+        {
+            if (value)
+            {
+                _startAttempt ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            else
+            {
+                _startAttempt?.TrySetResult();
+                _startAttempt = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when the Start in flight (if any) has succeeded or failed. An exec's process is
+    /// visible in the guest (ps lists it) before the VM's reply moves it to running, and the runc
+    /// shim holds the exec's lock across `runc exec`, so a Kill then waits for the start instead of
+    /// being refused in created state (pkg/process/exec.go, execProcess.Kill and Start).
+    /// </summary>
+    public Task StartSettled => _startAttempt?.Task ?? Task.CompletedTask;
 
     /// <summary>
     /// Its start event (TaskStart / TaskExecStarted) is queued. Its exit event is published only

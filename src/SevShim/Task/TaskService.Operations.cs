@@ -10,6 +10,16 @@ internal sealed partial class TaskService
     /// <summary>Kill: sends a signal; <paramref name="all"/> signals every process of the container.</summary>
     public async Task KillAsync(string id, string execId, uint signal, bool all, CancellationToken cancellationToken)
     {
+        Task startSettled;
+        lock (_sync)
+        {
+            var process = FindProcessLocked(id, execId);
+            // An exec being started is refused in created state only once its start has ended
+            // (failed): until then its process may already run, as the runc shim assumes.
+            startSettled = process.Machine.CanApply(ProcessOperation.Kill) ? Task.CompletedTask : process.StartSettled;
+        }
+
+        await startSettled.WaitAsync(cancellationToken).ConfigureAwait(false);
         ISandbox sandbox;
         lock (_sync)
         {

@@ -175,6 +175,23 @@ public sealed class LifecycleTests : AgentTestBase
     }
 
     [E2EFact(Requirement.Root, Requirement.Crun)]
+    public async Task A_request_body_that_comes_late_does_not_close_the_connection()
+    {
+        // Under load the client can be descheduled between a call's HEADERS and its DATA frame;
+        // Kestrel's default MinRequestBodyDataRate (240 B/s after a 5 s grace) then aborted the
+        // whole HTTP/2 connection, and every call on it failed with "The HTTP/2 server closed the
+        // connection" (issue 14).
+        await StartAgentAsync();
+        using var client = LateBodyProbe.NewClient(Agent.SocketPath);
+        Assert.Equal("0", await LateBodyProbe.HealthAsync(client, TimeSpan.Zero, Timeout));
+        var late = LateBodyProbe.HealthAsync(client, TimeSpan.FromSeconds(8), Timeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal("0", await LateBodyProbe.HealthAsync(client, TimeSpan.Zero, Timeout));
+        Assert.Equal("0", await late);
+        Assert.Equal("0", await LateBodyProbe.HealthAsync(client, TimeSpan.Zero, Timeout));
+    }
+
+    [E2EFact(Requirement.Root, Requirement.Crun)]
     public async Task A_new_connection_is_served_and_output_survives_a_cancelled_reader()
     {
         await StartAgentAsync();

@@ -35,6 +35,14 @@ internal sealed class FakeSandbox : ISandbox
     /// waits until the task service has handled it before returning (the exit races Start).</summary>
     public uint? ExitDuringStart { get; set; }
 
+    /// <summary>When set, StartExecAsync makes the exec's process visible (ListPidsAsync) and then
+    /// waits for this before answering: the window in which a VM has started the exec but the
+    /// reply has not reached the task service.</summary>
+    public TaskCompletionSource? ExecStartGate { get; set; }
+
+    /// <summary>Thrown by StartExecAsync (after <see cref="ExecStartGate"/>) when set.</summary>
+    public Exception? ExecStartFailure { get; set; }
+
     public bool ShutDown { get; private set; }
 
     public bool Disposed { get; private set; }
@@ -75,12 +83,23 @@ internal sealed class FakeSandbox : ISandbox
         return pid;
     }
 
-    public Task<uint> StartExecAsync(ExecRequest request, CancellationToken cancellationToken)
+    public async Task<uint> StartExecAsync(ExecRequest request, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"exec {request.ContainerId} {request.ExecId} {request.ProcessSpecJson}");
         var pid = (uint)Interlocked.Increment(ref _nextPid);
         _started[(request.ContainerId, request.ExecId)] = pid;
-        return Task.FromResult(pid);
+        if (ExecStartGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (ExecStartFailure is { } failure)
+        {
+            _started.TryRemove((request.ContainerId, request.ExecId), out _);
+            throw failure;
+        }
+
+        return pid;
     }
 
     public Task SignalAsync(string containerId, string execId, uint signal, bool all, CancellationToken cancellationToken)

@@ -157,6 +157,64 @@ public sealed class TaskServiceTests
     }
 
     [Fact]
+    public async Task Kill_of_an_exec_whose_start_is_in_flight_waits_for_the_start_as_in_runc()
+    {
+        // The conformance race (issue 14): `ctr task ps` already lists the exec's process while
+        // the VM's reply to its start is on the way; `ctr task kill --exec-id` then came in while
+        // the exec was still created and was refused "in created state".
+        await using var h = new TaskServiceHarness();
+        await h.CreateAndStartAsync("c1");
+        await h.ExecAsync("c1", "e1");
+        h.Sandbox.ExecStartGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = h.Service.StartAsync("c1", "e1", None);
+        while ((await h.Service.PidsAsync("c1", None)).Count < 2)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(ProcessState.Created, h.Service.State("c1", "e1").State);
+        var kill = h.Service.KillAsync("c1", "e1", 15, false, None);
+        await Task.Delay(50);
+        Assert.False(kill.IsCompleted, "the kill must wait for the start, not fail in created state");
+        Assert.DoesNotContain(h.Sandbox.Calls, c => c.StartsWith("signal", StringComparison.Ordinal));
+
+        h.Sandbox.ExecStartGate.SetResult();
+        var pid = await start.WaitAsync(Generous);
+        await kill.WaitAsync(Generous);
+        Assert.Contains("signal c1 'e1' 15 all=False", h.Sandbox.Calls);
+        var exit = await h.Service.WaitAsync("c1", "e1", None).WaitAsync(Generous);
+        Assert.Equal((pid, 143u), (exit.Pid, exit.ExitStatus));
+        Assert.Equal(["Create c1", "Start c1", "ExecAdded c1/e1", "ExecStarted c1/e1", "Exit c1/e1"], h.Events.Summary);
+    }
+
+    [Fact]
+    public async Task Kill_of_an_exec_that_never_started_is_FailedPrecondition_naming_the_state()
+    {
+        await using var h = new TaskServiceHarness();
+        await h.CreateAndStartAsync("c1");
+        await h.ExecAsync("c1", "e1");
+        var notStarted = await Assert.ThrowsAsync<ShimException>(() => h.Service.KillAsync("c1", "e1", 9, false, None));
+        Assert.Equal(ShimErrorKind.FailedPrecondition, notStarted.Kind);
+        Assert.Contains("exec e1 of task c1 in created state", notStarted.Message, StringComparison.Ordinal);
+
+        // A kill waiting on a start that then fails gets the same answer once the start ends.
+        h.Sandbox.ExecStartGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Sandbox.ExecStartFailure = new ShimException(ShimErrorKind.Internal, "fake: exec failed");
+        var start = h.Service.StartAsync("c1", "e1", None);
+        while ((await h.Service.PidsAsync("c1", None)).Count < 2)
+        {
+            await Task.Delay(5);
+        }
+
+        var kill = h.Service.KillAsync("c1", "e1", 9, false, None);
+        h.Sandbox.ExecStartGate.SetResult();
+        await Assert.ThrowsAsync<ShimException>(() => start.WaitAsync(Generous));
+        var failed = await Assert.ThrowsAsync<ShimException>(() => kill.WaitAsync(Generous));
+        Assert.Equal(ShimErrorKind.FailedPrecondition, failed.Kind);
+        Assert.DoesNotContain(h.Sandbox.Calls, c => c.StartsWith("signal", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Init_exit_is_published_after_the_exits_of_its_execs()
     {
         await using var h = new TaskServiceHarness();
