@@ -40,6 +40,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# containerd 1.7 (trixie) and 2.1 (sid) for the test matrix, unpacked privately (issue 17); the
+# host's containerd stays Debian 12's 1.6.
+"$(dirname "$0")/containerd-matrix.sh"
+
 # The Debian containerd package starts the system containerd; our tests never use it
 # (they start private instances), so leave it as the distribution set it up.
 echo "scripts/deps.sh: all packages present"
