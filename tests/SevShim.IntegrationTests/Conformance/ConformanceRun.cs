@@ -1,4 +1,5 @@
 using SevShim.IntegrationTests.Support;
+using TestSupport;
 
 namespace SevShim.IntegrationTests.Conformance;
 
@@ -9,12 +10,13 @@ namespace SevShim.IntegrationTests.Conformance;
 public static class ConformanceRun
 {
     /// <summary>One runtime: run <paramref name="scenario"/> and check it with <paramref name="expect"/>.</summary>
-    public static async Task OneAsync<T>(CtrFixture fixture, string name, Func<CtrContainerd, string, Task<T>> scenario, Action<T> expect)
+    public static async Task OneAsync<T>(
+        CtrFixture fixture, ContainerdBuild build, string name, Func<CtrContainerd, string, Task<T>> scenario, Action<T> expect)
     {
         ArgumentNullException.ThrowIfNull(fixture);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(expect);
-        var c = await fixture.GetAsync();
+        var c = await fixture.GetAsync(build);
         var id = c.NewId(name);
         try
         {
@@ -31,13 +33,13 @@ public static class ConformanceRun
     /// and <paramref name="same"/> must hold between the two observations.
     /// </summary>
     public static async Task CompareAsync<T>(
-        CtrFixture fixture, string name, Func<CtrContainerd, string, string, Task<T>> scenario, Action<T> expect, Action<T, T> same)
+        CtrFixture fixture, ContainerdBuild build, string name, Func<CtrContainerd, string, string, Task<T>> scenario, Action<T> expect, Action<T, T> same)
     {
         ArgumentNullException.ThrowIfNull(fixture);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(expect);
         ArgumentNullException.ThrowIfNull(same);
-        var c = await fixture.GetAsync();
+        var c = await fixture.GetAsync(build);
         var runcId = c.NewId(name + "-r");
         var vmId = c.NewId(name + "-v");
         try

@@ -62,7 +62,7 @@ public static partial class ConformanceScenarios
     public static async Task<TtyObservation> TtyAsync(CtrContainerd c, string runtime, string id)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var ctrLine = string.Join(' ', new[] { "ctr" }
+        var ctrLine = string.Join(' ', new[] { c.Build.Ctr }
             .Concat(c.CtrArgs(c.RunArgs(runtime, id, ["-t", "--rm"], "sh", "-c", "tty; test -t 0 && test -t 1 && echo both-tty; exit 4")))
             .Select(CtrCommand.ShellQuote));
         await using var script = CtrCommand.Start("script", ["-q", "-e", "-c", ctrLine, "/dev/null"]);

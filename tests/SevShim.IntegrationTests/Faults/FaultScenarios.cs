@@ -1,4 +1,5 @@
 using SevShim.IntegrationTests.Support;
+using TestSupport;
 
 namespace SevShim.IntegrationTests.Faults;
 
@@ -32,10 +33,10 @@ public static class FaultScenarios
     }
 
     /// <summary>Restarts containerd under a running task; then it must list the task RUNNING and exec in it.</summary>
-    public static async Task RestartKeepsTaskAsync(CtrFixture fixture, string runtime, string name)
+    public static async Task RestartKeepsTaskAsync(CtrFixture fixture, ContainerdBuild build, string runtime, string name)
     {
         ArgumentNullException.ThrowIfNull(fixture);
-        var c = await fixture.GetAsync();
+        var c = await fixture.GetAsync(build);
         var id = c.NewId(name);
         try
         {

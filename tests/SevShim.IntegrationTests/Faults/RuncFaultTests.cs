@@ -7,10 +7,13 @@ namespace SevShim.IntegrationTests.Faults;
 [Collection(CtrCollection.Name)]
 public sealed class RuncFaultTests(CtrFixture fixture)
 {
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc)]
-    public async Task Containerd_restart_reconnects_and_exec_still_works()
+    [E2ETheory(Requirement.Root, Requirement.Runc)]
+    [ContainerdRow("1.6")]
+    [ContainerdRow("1.7")]
+    [ContainerdRow("2.1")]
+    public async Task Containerd_restart_reconnects_and_exec_still_works(string containerd)
     {
-        Prerequisites.Ensure(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc);
-        await FaultScenarios.RestartKeepsTaskAsync(fixture, CtrRuntime.Runc, "restart-r");
+        var build = ContainerdRowAttribute.Ensure(containerd, Requirement.Root, Requirement.Runc);
+        await FaultScenarios.RestartKeepsTaskAsync(fixture, build, CtrRuntime.Runc, "restart-r");
     }
 }

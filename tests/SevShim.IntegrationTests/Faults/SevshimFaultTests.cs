@@ -5,18 +5,20 @@ namespace SevShim.IntegrationTests.Faults;
 
 /// <summary>
 /// Faults under a running sevshim container: QEMU killed, the shim killed, containerd restarted.
-/// Each ends with containerd able to clean up and no VM left behind.
+/// Each ends with containerd able to clean up and no VM left behind, on every containerd of the matrix.
 /// </summary>
 [Collection(CtrCollection.Name)]
 public sealed class SevshimFaultTests(CtrFixture fixture)
 {
     private static readonly TimeSpan Gone = TimeSpan.FromMinutes(2);
 
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
-    public async Task Killing_qemu_makes_the_task_exit_and_ctr_can_delete_it()
+    [E2ETheory(Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [ContainerdRow("1.6")]
+    [ContainerdRow("1.7")]
+    [ContainerdRow("2.1")]
+    public async Task Killing_qemu_makes_the_task_exit_and_ctr_can_delete_it(string containerd)
     {
-        Ensure();
-        var c = await fixture.GetAsync();
+        var c = await fixture.GetAsync(Ensure(containerd));
         var id = c.NewId("qemu-kill");
         try
         {
@@ -47,11 +49,13 @@ public sealed class SevshimFaultTests(CtrFixture fixture)
         }
     }
 
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
-    public async Task Killing_the_shim_leaves_containerd_able_to_delete_and_the_vm_gone()
+    [E2ETheory(Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [ContainerdRow("1.6")]
+    [ContainerdRow("1.7")]
+    [ContainerdRow("2.1")]
+    public async Task Killing_the_shim_leaves_containerd_able_to_delete_and_the_vm_gone(string containerd)
     {
-        Ensure();
-        var c = await fixture.GetAsync();
+        var c = await fixture.GetAsync(Ensure(containerd));
         var id = c.NewId("shim-kill");
         try
         {
@@ -83,13 +87,15 @@ public sealed class SevshimFaultTests(CtrFixture fixture)
         }
     }
 
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
-    public async Task Containerd_restart_reconnects_and_exec_still_works()
+    [E2ETheory(Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [ContainerdRow("1.6")]
+    [ContainerdRow("1.7")]
+    [ContainerdRow("2.1")]
+    public async Task Containerd_restart_reconnects_and_exec_still_works(string containerd)
     {
-        Ensure();
-        await FaultScenarios.RestartKeepsTaskAsync(fixture, CtrRuntime.Sevshim, "restart-v");
+        await FaultScenarios.RestartKeepsTaskAsync(fixture, Ensure(containerd), CtrRuntime.Sevshim, "restart-v");
     }
 
-    private static void Ensure() => Prerequisites.Ensure(
-        Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage);
+    private static ContainerdBuild Ensure(string containerd) => ContainerdRowAttribute.Ensure(
+        containerd, Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage);
 }

@@ -7,10 +7,13 @@ namespace SevShim.IntegrationTests.Leaks;
 [Collection(CtrCollection.Name)]
 public sealed class RuncLeakTests(CtrFixture fixture)
 {
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc)]
-    public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state()
+    [E2ETheory(Requirement.Root, Requirement.Runc)]
+    [ContainerdRow("1.6")]
+    [ContainerdRow("1.7")]
+    [ContainerdRow("2.1")]
+    public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state(string containerd)
     {
-        Prerequisites.Ensure(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc);
-        await LeakCycles.RunAsync(fixture, CtrRuntime.Runc, "containerd-shim-runc-v2", LeakCycles.Cycles(SevshimLeakTests.DefaultCycles));
+        var build = ContainerdRowAttribute.Ensure(containerd, Requirement.Root, Requirement.Runc);
+        await LeakCycles.RunAsync(fixture, build, CtrRuntime.Runc, "containerd-shim-runc-v2", LeakCycles.Cycles(build, SevshimLeakTests.DefaultCycles));
     }
 }

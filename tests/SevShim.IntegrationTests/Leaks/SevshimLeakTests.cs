@@ -14,10 +14,13 @@ public sealed class SevshimLeakTests(CtrFixture fixture)
     /// <summary>Cycles when SEVSHIM_LEAK_CYCLES is unset (each is a VM boot under TCG, about 11 s here): the 20 issue #4 asks for.</summary>
     public const int DefaultCycles = 20;
 
-    [E2EFact(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
-    public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state()
+    [E2ETheory(Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
+    [ContainerdRow("1.6")]
+    [ContainerdRow("1.7")]
+    [ContainerdRow("2.1")]
+    public async Task Run_and_delete_cycles_leave_no_process_mount_socket_or_state(string containerd)
     {
-        Prerequisites.Ensure(Requirement.Root, Requirement.Containerd, Requirement.Ctr, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage);
-        await LeakCycles.RunAsync(fixture, CtrRuntime.Sevshim, CtrPods.ShimName, LeakCycles.Cycles(DefaultCycles));
+        var build = ContainerdRowAttribute.Ensure(containerd, Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage);
+        await LeakCycles.RunAsync(fixture, build, CtrRuntime.Sevshim, CtrPods.ShimName, LeakCycles.Cycles(build, DefaultCycles));
     }
 }

@@ -6,7 +6,8 @@ using TestSupport;
 namespace SevShim.IntegrationTests.Support;
 
 /// <summary>
-/// A private containerd 1.6 for end-to-end tests: its own root, state, temp, opt, sockets, FIFO
+/// A private containerd of one <see cref="ContainerdBuild"/> (1.6, 1.7 or 2.1) for end-to-end
+/// tests, run with that build's own binaries, ctr and runc shim: its own root, state, temp, opt, sockets, FIFO
 /// dir and shim socket dir under one temp folder, CRI off, debug log to a file (the shims' log
 /// FIFOs are copied there too), artifacts/bin first on its PATH so `io.containerd.sevshim.v2`
 /// resolves to the built shim, SEVSHIM_SOCKET_DIR keeping the shim sockets out of
@@ -36,11 +37,15 @@ public sealed class CtrContainerd : IAsyncDisposable
     private static readonly TimeSpan CtrTimeout = TimeSpan.FromMinutes(4);
     private int _pid;
 
-    private CtrContainerd(string dir, string token)
+    private CtrContainerd(string dir, string token, ContainerdBuild build)
     {
         Dir = dir;
         Token = token;
+        Build = build;
     }
+
+    /// <summary>The containerd build this instance runs.</summary>
+    public ContainerdBuild Build { get; }
 
     /// <summary>The private folder (root, state, sockets, logs); short, so socket paths stay under 108 bytes.</summary>
     public string Dir { get; }
@@ -81,18 +86,24 @@ public sealed class CtrContainerd : IAsyncDisposable
     /// <summary>The bundle folder containerd makes for <paramref name="id"/>.</summary>
     public string BundleOf(string id) => Path.Combine(StateDir, "io.containerd.runtime.v2.task", Namespace, id);
 
-    /// <summary>Starts containerd with <see cref="TcgShimConfig"/>, waits until it answers and imports the busybox image.</summary>
-    public static Task<CtrContainerd> StartAsync() => StartAsync(TcgShimConfig(), importImage: true);
+    /// <summary>Starts containerd <paramref name="build"/> with <see cref="TcgShimConfig"/>, waits until it answers and imports the busybox image.</summary>
+    public static Task<CtrContainerd> StartAsync(ContainerdBuild build) => StartAsync(build, TcgShimConfig(), importImage: true);
+
+    /// <summary>The host's containerd 1.6 with <paramref name="shimConfig"/>; see <see cref="StartAsync(ContainerdBuild, string, bool)"/>.</summary>
+    public static Task<CtrContainerd> StartAsync(string shimConfig, bool importImage) =>
+        StartAsync(ContainerdBuild.Of(ContainerdBuild.Host), shimConfig, importImage);
 
     /// <summary>
-    /// Starts containerd with <paramref name="shimConfig"/> as the sevshim config and waits until
-    /// it answers; imports the busybox image when <paramref name="importImage"/>.
+    /// Starts containerd <paramref name="build"/> with <paramref name="shimConfig"/> as the
+    /// sevshim config and waits until it answers; imports the busybox image when
+    /// <paramref name="importImage"/>.
     /// </summary>
-    public static async Task<CtrContainerd> StartAsync(string shimConfig, bool importImage)
+    public static async Task<CtrContainerd> StartAsync(ContainerdBuild build, string shimConfig, bool importImage)
     {
+        ArgumentNullException.ThrowIfNull(build);
         var token = "e" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var dir = Path.Combine(Path.GetTempPath(), "sevshim-" + token);
-        var instance = new CtrContainerd(dir, token);
+        var instance = new CtrContainerd(dir, token, build);
         try
         {
             Directory.CreateDirectory(dir);
@@ -101,7 +112,7 @@ public sealed class CtrContainerd : IAsyncDisposable
                 Directory.CreateDirectory(sub);
             }
 
-            File.WriteAllText(Path.Combine(dir, "config.toml"), instance.ContainerdConfig());
+            File.WriteAllText(Path.Combine(dir, "config.toml"), CtrConfigFiles.Containerd(instance));
             File.WriteAllText(instance.ShimConfigPath, shimConfig);
             await instance.LaunchAsync();
             if (importImage)
@@ -151,7 +162,7 @@ public sealed class CtrContainerd : IAsyncDisposable
 
     /// <summary>Starts ctr against this instance; the caller owns the returned command.</summary>
     public CtrCommand StartCtr(IEnumerable<string> args, long stdoutHashSkip = 0) =>
-        CtrCommand.Start("ctr", CtrArgs(args), stdoutHashSkip);
+        CtrCommand.Start(Build.Ctr, CtrArgs(args), stdoutHashSkip);
 
     /// <summary>ctr's global flags for this instance followed by <paramref name="args"/>.</summary>
     public IReadOnlyList<string> CtrArgs(IEnumerable<string> args) => ["-a", Address, "-n", Namespace, .. args];
@@ -308,18 +319,20 @@ public sealed class CtrContainerd : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
+        // containerd finds a shim binary on PATH: artifacts/bin first resolves
+        // io.containerd.sevshim.v2, then an unpacked build's folder (which also holds the build's
+        // containerd itself) gives its own containerd-shim-runc-v2.
         // containerd 1.6 looks for a shim first in its working directory (BinaryPath joins the
         // runtime name's folder, ".", to the binary name) and only then on PATH. The test's own
         // folder holds the JIT build of the shim (a project reference), so containerd runs in
         // its private folder: the Native AOT artefact on PATH, the binary users get, is tested.
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Dir };
-        foreach (var arg in new[] { "-c", "exec containerd --config \"$1\" </dev/null >>\"$2\" 2>&1", "sh", Path.Combine(Dir, "config.toml"), LogPath })
+        foreach (var arg in new[] { "-c", "exec \"$1\" --config \"$2\" </dev/null >>\"$3\" 2>&1", "sh", Build.Containerd, Path.Combine(Dir, "config.toml"), LogPath })
         {
             info.ArgumentList.Add(arg);
         }
 
-        var binDir = Path.GetDirectoryName(RepoPaths.ShimBinary)!;
-        info.Environment["PATH"] = binDir + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin");
+        info.Environment["PATH"] = InstancePath(Build);
         info.Environment["SEVSHIM_CONFIG"] = ShimConfigPath;
         info.Environment["SEVSHIM_SOCKET_DIR"] = ShimSocketDir;
         using (var process = Process.Start(info) ?? throw new InvalidOperationException("could not start containerd"))
@@ -375,31 +388,17 @@ public sealed class CtrContainerd : IAsyncDisposable
         _pid = 0;
     }
 
-    // Plugins that only add start-up noise here (other snapshotters, tracing) are off too.
-    private string ContainerdConfig() => string.Create(CultureInfo.InvariantCulture, $"""
-        version = 2
-        root = "{RootDir}"
-        state = "{StateDir}"
-        temp = "{Path.Combine(Dir, "tmp")}"
-        plugin_dir = ""
-        disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-
-        [grpc]
-          address = "{Address}"
-
-        [ttrpc]
-          address = "{TtrpcAddress}"
-
-        [debug]
-          address = ""
-          level = "debug"
-
-        [metrics]
-          address = ""
-
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "{Path.Combine(Dir, "opt")}"
-        """);
+    /// <summary>
+    /// The PATH a containerd of <paramref name="build"/> runs with: the sevshim shim's folder, the
+    /// build's own binaries (its runc shim), then the test's PATH (runc, Debian 12's).
+    /// </summary>
+    public static string InstancePath(ContainerdBuild build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var shimDir = Path.GetDirectoryName(RepoPaths.ShimBinary)!;
+        var rest = Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin";
+        return build.BinDir is null ? $"{shimDir}:{rest}" : $"{shimDir}:{build.BinDir}:{rest}";
+    }
 
     private static void TryDelete(string dir)
     {

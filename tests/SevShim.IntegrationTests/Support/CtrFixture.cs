@@ -1,22 +1,35 @@
+using TestSupport;
+
 namespace SevShim.IntegrationTests.Support;
 
 /// <summary>
-/// Shares one <see cref="CtrContainerd"/> among the tests of the <see cref="CtrCollection"/>.
-/// containerd starts on first use (after the test's Prerequisites.Ensure), so a run where every
-/// test skips starts nothing. The fixture owns the instance and disposes it after the collection.
+/// Shares one <see cref="CtrContainerd"/> per <see cref="ContainerdBuild"/> among the tests of the
+/// <see cref="CtrCollection"/>. Each starts on first use (after the test's Prerequisites.Ensure),
+/// so a run where every test skips starts nothing, and a build no test asks for never starts. The
+/// fixture owns the instances and disposes them after the collection.
 /// </summary>
 public sealed class CtrFixture : IAsyncLifetime
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private CtrContainerd? _instance;
+    private readonly Dictionary<string, CtrContainerd> _instances = new(StringComparer.Ordinal);
 
-    /// <summary>The running instance, started on the first call.</summary>
-    public async Task<CtrContainerd> GetAsync()
+    /// <summary>The running instance of the host's containerd 1.6, started on the first call.</summary>
+    public Task<CtrContainerd> GetAsync() => GetAsync(ContainerdBuild.Of(ContainerdBuild.Host));
+
+    /// <summary>The running instance of <paramref name="build"/>, started on the first call.</summary>
+    public async Task<CtrContainerd> GetAsync(ContainerdBuild build)
     {
+        ArgumentNullException.ThrowIfNull(build);
         await _gate.WaitAsync();
         try
         {
-            return _instance ??= await CtrContainerd.StartAsync();
+            if (!_instances.TryGetValue(build.Label, out var instance))
+            {
+                instance = await CtrContainerd.StartAsync(build);
+                _instances[build.Label] = instance;
+            }
+
+            return instance;
         }
         finally
         {
@@ -30,9 +43,9 @@ public sealed class CtrFixture : IAsyncLifetime
     /// <inheritdoc/>
     public async Task DisposeAsync()
     {
-        if (_instance is not null)
+        foreach (var instance in _instances.Values)
         {
-            await _instance.DisposeAsync();
+            await instance.DisposeAsync();
         }
 
         _gate.Dispose();

@@ -1,0 +1,53 @@
+using System.Globalization;
+using TestSupport;
+
+namespace SevShim.IntegrationTests.Support;
+
+/// <summary>
+/// The containerd config of a <see cref="CtrContainerd"/>: CRI off, every path below the instance's
+/// folder. Version 2 for 1.6 and 1.7; version 3 for 2.x, where the CRI is three plugins
+/// (io.containerd.cri.v1.images, io.containerd.cri.v1.runtime and the io.containerd.grpc.v1.cri
+/// service: names from `containerd config default` of Debian's 2.1.9), all three disabled.
+/// Plugins that only add start-up noise here (other snapshotters, tracing) are off too; a
+/// disabled name a build does not have (aufs in 2.x) is ignored by containerd.
+/// </summary>
+public static class CtrConfigFiles
+{
+    /// <summary>The config file's text for <paramref name="c"/>'s build.</summary>
+    public static string Containerd(CtrContainerd c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        string[] cri = c.Build.IsV2
+            ? ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images"]
+            : ["io.containerd.grpc.v1.cri"];
+        string[] noise =
+        [
+            "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+            "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
+        ];
+        var disabled = string.Join(", ", cri.Concat(noise).Select(p => $"\"{p}\""));
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            version = {c.Build.ConfigVersion}
+            root = "{c.RootDir}"
+            state = "{c.StateDir}"
+            temp = "{Path.Combine(c.Dir, "tmp")}"
+            disabled_plugins = [{disabled}]
+
+            [grpc]
+              address = "{c.Address}"
+
+            [ttrpc]
+              address = "{c.TtrpcAddress}"
+
+            [debug]
+              address = ""
+              level = "debug"
+
+            [metrics]
+              address = ""
+
+            [plugins."io.containerd.internal.v1.opt"]
+              path = "{Path.Combine(c.Dir, "opt")}"
+            """);
+    }
+}
