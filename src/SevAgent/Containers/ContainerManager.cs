@@ -75,6 +75,8 @@ internal sealed class ContainerManager
                 _log.LogWarning("container {Id}: dropped mounts with host sources not mapped into the guest: {Mounts}", id, string.Join(", ", dropped));
             }
 
+            (json, var sysctls) = PodNetworkSysctls.Extract(json);
+            await PodNetworkSysctls.ApplyAsync(sysctls, "/proc/sys", cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), json, cancellationToken).ConfigureAwait(false);
             var pidFile = Path.Combine(bundle, "init.pid");
             var args = new List<string> { "create", "--bundle", bundle, "--pid-file", pidFile, id };

@@ -1,11 +1,13 @@
 using System.Globalization;
+using SevShim.IntegrationTests.Support;
 using TestSupport;
 
 namespace SevShim.IntegrationTests.Cri;
 
 /// <summary>
-/// The files a <see cref="CriContainerd"/> writes before it starts: containerd's config (version 2,
-/// the CRI plugin on, the two handlers under test) and one CNI conflist. Every path is below the
+/// The files a <see cref="CriContainerd"/> writes before it starts: containerd's config (version 2
+/// for 1.6 and 1.7, version 3 for 2.x; the CRI plugin on, the two handlers under test, the sevshim
+/// handler taken from the snippet we ship in config/containerd/) and one CNI conflist. Every path is below the
 /// instance's folder, so nothing of the host's containerd or CNI setup is read or written, except
 /// what containerd 1.6 cannot move: the runc shim's socket dir /run/containerd/s and libcni's
 /// result cache /var/lib/cni/results (both removed per pod by CNI DEL and the shim).
@@ -33,31 +35,14 @@ public static class CriConfigFiles
     public static string Containerd(CriContainerd c)
     {
         ArgumentNullException.ThrowIfNull(c);
+        if (c.Build.ConfigVersion == 3)
+        {
+            return CriConfigV3.Containerd(c);
+        }
+
         const string Cri = "plugins.\"io.containerd.grpc.v1.cri\"";
         return string.Create(CultureInfo.InvariantCulture, $$"""
-            version = 2
-            root = "{{c.RootDir}}"
-            state = "{{c.StateDir}}"
-            temp = "{{Path.Combine(c.Dir, "tmp")}}"
-            plugin_dir = ""
-            disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-
-            [grpc]
-              address = "{{c.Address}}"
-
-            [ttrpc]
-              address = "{{c.Address}}.ttrpc"
-
-            [debug]
-              address = ""
-              level = "debug"
-
-            [metrics]
-              address = ""
-
-            [plugins."io.containerd.internal.v1.opt"]
-              path = "{{Path.Combine(c.Dir, "opt")}}"
-
+            {{CtrConfigFiles.Preamble(2, c.Dir, c.RootDir, c.StateDir, c.Address, CtrConfigFiles.NoisePlugins)}}
             [{{Cri}}]
               sandbox_image = "{{PauseImage}}"
               restrict_oom_score_adj = true
@@ -81,20 +66,34 @@ public static class CriConfigFiles
               Root = "{{c.RuncRoot}}"
               SystemdCgroup = false
 
-            [{{Cri}}.containerd.runtimes.{{CriHandler.Sevshim}}]
-              runtime_type = "io.containerd.sevshim.v2"
-              pod_annotations = ["{{PodAnnotationPrefix}}*"]
-              container_annotations = ["{{PodAnnotationPrefix}}*"]
-              privileged_without_host_devices = true
-
-            [{{Cri}}.containerd.runtimes.{{CriHandler.Sevshim}}.options]
-              ConfigPath = "{{c.ShimConfigPath}}"
+            {{SevshimHandler(2, c.ShimConfigPath)}}
 
             [{{Cri}}.cni]
               bin_dir = "{{Prerequisites.CniBinDir}}"
               conf_dir = "{{c.CniConfDir}}"
               max_conf_num = 1
             """);
+    }
+
+    /// <summary>The snippet operators get, config/containerd/config-v&lt;version&gt;.toml.</summary>
+    public static string SnippetPath(int configVersion) =>
+        Path.Combine(RepoPaths.Root, "config", "containerd", $"config-v{configVersion.ToString(CultureInfo.InvariantCulture)}.toml");
+
+    /// <summary>
+    /// The sevshim handler's tables exactly as the shipped snippet has them, with only its
+    /// ConfigPath pointed at <paramref name="shimConfigPath"/>: what we ship is what is tested.
+    /// </summary>
+    public static string SevshimHandler(int configVersion, string shimConfigPath)
+    {
+        const string Shipped = "ConfigPath = \"/etc/sevshim/config.toml\"";
+        var path = SnippetPath(configVersion);
+        var text = File.ReadAllText(path);
+        if (!text.Contains(Shipped, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{path} has no line '{Shipped}' for the CRI fixture to point at its own sevshim config");
+        }
+
+        return text.Replace(Shipped, $"ConfigPath = \"{shimConfigPath}\"", StringComparison.Ordinal);
     }
 
     /// <summary>

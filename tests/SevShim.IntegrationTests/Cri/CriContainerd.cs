@@ -9,7 +9,8 @@ using TestSupport;
 namespace SevShim.IntegrationTests.Cri;
 
 /// <summary>
-/// A private containerd 1.6 with its CRI plugin on, for the CRI suite: its own root, state, temp,
+/// A private containerd of one <see cref="ContainerdBuild"/> (1.6, 1.7 or 2.1, with its own
+/// binaries, ctr and runc shim) with its CRI plugin on, for the CRI suite: its own root, state, temp,
 /// sockets, CNI conf dir, host-local lease dir, runc root and shim socket dir under one temp
 /// folder, started with nsenter in a network namespace of its own (<see cref="CriNetns"/>), with
 /// the handlers `runc` and `sevshim` (<see cref="CriConfigFiles"/>), the locally built pause and
@@ -30,11 +31,15 @@ public sealed class CriContainerd : IAsyncDisposable
     private readonly List<string> _sandboxIds = [];
     private int _pid;
 
-    private CriContainerd(string dir, string token)
+    private CriContainerd(string dir, string token, ContainerdBuild build)
     {
         Dir = dir;
         Token = token;
+        Build = build;
     }
+
+    /// <summary>The containerd build this instance runs.</summary>
+    public ContainerdBuild Build { get; }
 
     /// <summary>The private folder; short, so the socket paths stay under 108 bytes.</summary>
     public string Dir { get; }
@@ -115,10 +120,15 @@ public sealed class CriContainerd : IAsyncDisposable
         Path.Combine(socketDir, Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{Address}/{Namespace}/{sandboxId}"))));
 
     /// <summary>Starts the instance: namespace, files, containerd, images; returns once the CRI answers with its network ready.</summary>
-    public static async Task<CriContainerd> StartAsync(CancellationToken cancellationToken)
+    public static Task<CriContainerd> StartAsync(CancellationToken cancellationToken) =>
+        StartAsync(ContainerdBuild.Of(ContainerdBuild.Host), cancellationToken);
+
+    /// <summary>Starts an instance of <paramref name="build"/>; see <see cref="StartAsync(CancellationToken)"/>.</summary>
+    public static async Task<CriContainerd> StartAsync(ContainerdBuild build, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(build);
         var token = "c" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var instance = new CriContainerd(Path.Combine(Path.GetTempPath(), "sevcri-" + token), token);
+        var instance = new CriContainerd(Path.Combine(Path.GetTempPath(), "sevcri-" + token), token, build);
         try
         {
             foreach (var dir in new[] { instance.Dir, Path.Combine(instance.Dir, "tmp"), instance.ShimSocketDir, instance.CniConfDir, instance.PodLogRoot })
@@ -188,15 +198,14 @@ public sealed class CriContainerd : IAsyncDisposable
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Dir };
         foreach (var arg in new[]
         {
-            "-c", "exec nsenter --net=\"$1\" containerd --config \"$2\" </dev/null >>\"$3\" 2>&1", "sh",
-            Netns!.Path, Path.Combine(Dir, "config.toml"), LogPath,
+            "-c", "exec nsenter --net=\"$1\" \"$2\" --config \"$3\" </dev/null >>\"$4\" 2>&1", "sh",
+            Netns!.Path, Build.Containerd, Path.Combine(Dir, "config.toml"), LogPath,
         })
         {
             info.ArgumentList.Add(arg);
         }
 
-        var binDir = Path.GetDirectoryName(RepoPaths.ShimBinary)!;
-        info.Environment["PATH"] = binDir + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin");
+        info.Environment["PATH"] = CtrContainerd.InstancePath(Build);
         info.Environment["SEVSHIM_CONFIG"] = ShimConfigPath;
         info.Environment["SEVSHIM_SOCKET_DIR"] = ShimSocketDir;
         using (var process = Process.Start(info) ?? throw new InvalidOperationException("could not start containerd"))
@@ -251,7 +260,7 @@ public sealed class CriContainerd : IAsyncDisposable
         })
         {
             await RunAsync("bash", [script, archive, name, cmd], TimeSpan.FromMinutes(3));
-            await RunAsync("ctr", ["-a", Address, "-n", Namespace, "images", "import", archive], TimeSpan.FromMinutes(3));
+            await RunAsync(Build.Ctr, ["-a", Address, "-n", Namespace, "images", "import", archive], TimeSpan.FromMinutes(3));
             var listed = await CtrWait.UntilAsync(
                 async () => (await Channel!.Images.ImageStatusAsync(
                     new ImageStatusRequest { Image = new ImageSpec { Image = name } },

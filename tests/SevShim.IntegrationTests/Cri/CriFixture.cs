@@ -1,8 +1,10 @@
+using TestSupport;
+
 namespace SevShim.IntegrationTests.Cri;
 
 /// <summary>
-/// Shares one <see cref="CriContainerd"/> and one <see cref="CriSharedPod"/> per handler among the
-/// CRI tests. Each starts on first use (after the test's prerequisite check), so a run where every
+/// Shares one <see cref="CriContainerd"/> per containerd build and one <see cref="CriSharedPod"/>
+/// per build and handler among the CRI tests. Each starts on first use (after the test's prerequisite check), so a run where every
 /// CRI test skips starts nothing. A failed start is kept and rethrown to every test that needs it
 /// instead of being retried (each sevshim retry would be another VM boot).
 /// </summary>
@@ -10,36 +12,52 @@ public sealed class CriFixture : IAsyncLifetime
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Task<CriSharedPod>> _shared = [];
-    private Task<CriContainerd>? _instance;
+    private readonly Dictionary<string, Task<CriContainerd>> _instances = [];
 
-    /// <summary>The running instance, started on the first call.</summary>
-    public async Task<CriContainerd> GetAsync()
+    /// <summary>The running instance of the host's containerd 1.6, started on the first call.</summary>
+    public Task<CriContainerd> GetAsync() => GetAsync(ContainerdBuild.Of(ContainerdBuild.Host));
+
+    /// <summary>The running instance of <paramref name="build"/>, started on the first call.</summary>
+    public async Task<CriContainerd> GetAsync(ContainerdBuild build)
     {
+        ArgumentNullException.ThrowIfNull(build);
+        Task<CriContainerd> instance;
         await _gate.WaitAsync();
         try
         {
-            _instance ??= CriContainerd.StartAsync(CancellationToken.None);
+            if (!_instances.TryGetValue(build.Label, out var started))
+            {
+                started = CriContainerd.StartAsync(build, CancellationToken.None);
+                _instances[build.Label] = started;
+            }
+
+            instance = started;
         }
         finally
         {
             _gate.Release();
         }
 
-        return await _instance;
+        return await instance;
     }
 
-    /// <summary>The shared pod of <paramref name="handler"/>, started on the first call.</summary>
-    public async Task<CriSharedPod> SharedPodAsync(string handler)
+    /// <summary>The shared pod of <paramref name="handler"/> on the host's containerd 1.6, started on the first call.</summary>
+    public Task<CriSharedPod> SharedPodAsync(string handler) => SharedPodAsync(ContainerdBuild.Of(ContainerdBuild.Host), handler);
+
+    /// <summary>The shared pod of <paramref name="handler"/> on <paramref name="build"/>, started on the first call.</summary>
+    public async Task<CriSharedPod> SharedPodAsync(ContainerdBuild build, string handler)
     {
-        var c = await GetAsync();
+        ArgumentNullException.ThrowIfNull(build);
+        var c = await GetAsync(build);
         Task<CriSharedPod> pod;
+        var key = build.Label + "/" + handler;
         await _gate.WaitAsync();
         try
         {
-            if (!_shared.TryGetValue(handler, out var started))
+            if (!_shared.TryGetValue(key, out var started))
             {
                 started = CriSharedPod.StartAsync(c, handler, CancellationToken.None);
-                _shared[handler] = started;
+                _shared[key] = started;
             }
 
             pod = started;
@@ -65,11 +83,11 @@ public sealed class CriFixture : IAsyncLifetime
     /// <inheritdoc/>
     public async Task DisposeAsync()
     {
-        if (_instance is not null)
+        foreach (var instance in _instances.Values)
         {
             try
             {
-                await (await _instance).DisposeAsync();
+                await (await instance).DisposeAsync();
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or Grpc.Core.RpcException)
             {

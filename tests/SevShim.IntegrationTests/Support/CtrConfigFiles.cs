@@ -13,6 +13,13 @@ namespace SevShim.IntegrationTests.Support;
 /// </summary>
 public static class CtrConfigFiles
 {
+    /// <summary>Plugins every private instance disables: snapshotters it does not use and tracing.</summary>
+    public static readonly IReadOnlyList<string> NoisePlugins =
+    [
+        "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+        "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
+    ];
+
     /// <summary>The config file's text for <paramref name="c"/>'s build.</summary>
     public static string Containerd(CtrContainerd c)
     {
@@ -20,24 +27,29 @@ public static class CtrConfigFiles
         string[] cri = c.Build.IsV2
             ? ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images"]
             : ["io.containerd.grpc.v1.cri"];
-        string[] noise =
-        [
-            "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-            "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
-        ];
-        var disabled = string.Join(", ", cri.Concat(noise).Select(p => $"\"{p}\""));
+        return Preamble(c.Build.ConfigVersion, c.Dir, c.RootDir, c.StateDir, c.Address, cri.Concat(NoisePlugins));
+    }
+
+    /// <summary>
+    /// What every private instance's config starts with, ctr or CRI: the version, root, state,
+    /// temp and opt folders below <paramref name="dir"/>, the disabled plugins, the gRPC socket
+    /// <paramref name="address"/> and its ttrpc twin, debug logging, no debug or metrics socket.
+    /// </summary>
+    public static string Preamble(int version, string dir, string rootDir, string stateDir, string address, IEnumerable<string> disabledPlugins)
+    {
+        var disabled = string.Join(", ", disabledPlugins.Select(p => $"\"{p}\""));
         return string.Create(CultureInfo.InvariantCulture, $"""
-            version = {c.Build.ConfigVersion}
-            root = "{c.RootDir}"
-            state = "{c.StateDir}"
-            temp = "{Path.Combine(c.Dir, "tmp")}"
+            version = {version}
+            root = "{rootDir}"
+            state = "{stateDir}"
+            temp = "{Path.Combine(dir, "tmp")}"
             disabled_plugins = [{disabled}]
 
             [grpc]
-              address = "{c.Address}"
+              address = "{address}"
 
             [ttrpc]
-              address = "{c.TtrpcAddress}"
+              address = "{address}.ttrpc"
 
             [debug]
               address = ""
@@ -47,7 +59,8 @@ public static class CtrConfigFiles
               address = ""
 
             [plugins."io.containerd.internal.v1.opt"]
-              path = "{Path.Combine(c.Dir, "opt")}"
+              path = "{Path.Combine(dir, "opt")}"
+
             """);
     }
 }
