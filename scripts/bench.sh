@@ -145,6 +145,15 @@ shim_pid_of() {
 }
 qemu_pid_of() { pids_with_arg "sevshim-$1" | head -1; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# QEMU's own memory: its RSS outside the anonymous mappings of 128 MiB or more, which are the
+# guest's RAM (vm.memory_mib >= 128) and, under TCG, the translated-code buffer. This is what a
+# pod costs beyond its guest memory, the part RuntimeClass overhead must add to vm.memory_mib.
+qemu_own_kib() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5); next }
+       /^Size:/ { big = anon && $2 >= 131072; next }
+       /^Rss:/ { if (!big) own += $2 }
+       END { print own + 0 }' "/proc/$1/smaps" 2>/dev/null || echo 0
+}
 mem_available_kib() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { echo "$EPOCHREALTIME"; }
 
@@ -457,7 +466,7 @@ for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
     sleep "$settle"
     shim_pid=$(shim_pid_of "$POD_ID")
     qemu_pid=$(qemu_pid_of "$POD_ID")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$1" "${shim_pid:+$(rss_kib "$shim_pid")}" "${qemu_pid:+$(rss_kib "$qemu_pid")}" "$POD_ID" >>"$raw/memory.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$1" "${shim_pid:+$(rss_kib "$shim_pid")}" "${qemu_pid:+$(rss_kib "$qemu_pid")}" "$POD_ID" "${qemu_pid:+$(qemu_own_kib "$qemu_pid")}" >>"$raw/memory.tsv"
   }
   mem_line idle
   for rep in $(seq "$tput_reps"); do

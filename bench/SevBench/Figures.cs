@@ -84,6 +84,10 @@ internal sealed class Figures
     public Stats? QemuRss(string when) =>
         Stats.Of(_raw.Table("memory.tsv").Where(r => r.Length >= 4 && r[0] == RawData.Sevshim && r[1] == when).Select(r => Report.ToMib(Tsv.Number(r[3]))));
 
+    /// <summary>QEMU's RSS outside its guest RAM and TCG code buffer (scripts/bench.sh qemu_own_kib).</summary>
+    public Stats? QemuOwn(string when) =>
+        Stats.Of(_raw.Table("memory.tsv").Where(r => r.Length >= 6 && r[0] == RawData.Sevshim && r[1] == when && r[5].Length > 0).Select(r => Report.ToMib(Tsv.Number(r[5]))));
+
     /// <summary>"ok/total" of a raw table's rows of <paramref name="runtime"/>, the exit code in column <paramref name="rcColumn"/>.</summary>
     public string OkOf(string table, string runtime, int rcColumn)
     {

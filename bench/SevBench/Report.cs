@@ -68,6 +68,7 @@ internal sealed partial class Report
         Pair(md, "shim RSS, idle pod (MiB)", _f.ShimRss(RawData.Runc, "idle"), _f.ShimRss(RawData.Sevshim, "idle"), "0.0");
         Pair(md, "shim RSS after the throughput runs (MiB)", _f.ShimRss(RawData.Runc, "after-throughput"), _f.ShimRss(RawData.Sevshim, "after-throughput"), "0.0");
         Pair(md, "QEMU RSS, idle pod / after throughput (MiB)", null, _f.QemuRss("idle"), "0.0", suffix: _f.QemuRss("after-throughput") is { } q ? " / " + q.Show("0.0") : string.Empty);
+        Pair(md, "QEMU's own memory: RSS outside guest RAM and TCG's code buffer, idle / after throughput (MiB; with the shim's, what RuntimeClass overhead adds to vm.memory_mib)", null, _f.QemuOwn("idle"), "0.0", suffix: _f.QemuOwn("after-throughput") is { } o ? " / " + o.Show("0.0") : string.Empty);
         Pair(md, "guest agent RSS at power-off (MiB; all pods)", null, _f.AgentRss, "0.0");
         Pair(md, "guest agent peak RSS, VmHWM (MiB; all pods)", null, _f.AgentHwm, "0.0");
         foreach (var d in _f.Density)

@@ -51,6 +51,10 @@ internal static partial class IoNative
     public const int S_IFMT = 0xF000;
     public const int S_IFIFO = 0x1000;
     public const int S_IFREG = 0x8000;
+    public const int S_IFDIR = 0x4000;
+    public const int S_IFSOCK = 0xC000;
+    public const int S_IFCHR = 0x2000;
+    public const int S_IFBLK = 0x6000;
     private const int AtFdCwd = -100;
     private const uint StatxType = 1;
 

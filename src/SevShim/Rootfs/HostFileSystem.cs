@@ -1,3 +1,5 @@
+using SevShim.Io;
+
 namespace SevShim.Rootfs;
 
 /// <summary>Facts about host file systems that the mount plan needs.</summary>
@@ -19,4 +21,16 @@ internal static class HostFileSystem
             return 0;
         }
     }
+
+    /// <summary>What <paramref name="path"/> is, following links as a bind mount does.</summary>
+    public static HostPathKind KindOf(string path) => IoNative.FileType(path) switch
+    {
+        IoNative.S_IFDIR => HostPathKind.Directory,
+        IoNative.S_IFREG => HostPathKind.File,
+        IoNative.S_IFSOCK => HostPathKind.Socket,
+        IoNative.S_IFCHR => HostPathKind.CharDevice,
+        IoNative.S_IFBLK => HostPathKind.BlockDevice,
+        IoNative.S_IFIFO => HostPathKind.Fifo,
+        _ => HostPathKind.Missing,
+    };
 }

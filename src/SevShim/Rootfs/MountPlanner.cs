@@ -17,7 +17,10 @@ namespace SevShim.Rootfs;
 /// <item>the spec's root.path becomes <c>&lt;id&gt;/rootfs</c> and each bind source its
 /// share-relative path.</item>
 /// </list>
-/// Pure: it touches nothing but <paramref name="isDirectory"/>, so it is unit-tested as is.
+/// A bind source that is a socket, a device or a FIFO (a hostPath volume of that type) is refused
+/// naming the volume: only files and folders can be shared with the VM.
+/// Pure: it touches nothing but its <c>kindOf</c> and <c>fileSystemBytes</c> callbacks, so it is
+/// unit-tested as is.
 /// </summary>
 internal static class MountPlanner
 {
@@ -33,16 +36,16 @@ internal static class MountPlanner
     /// <summary>Makes the plan; bad input is an InvalidArgument naming the mount and the fix.</summary>
     /// <param name="request">The container.</param>
     /// <param name="shareDirectory">The pod's 9p share on the host.</param>
-    /// <param name="isDirectory">Whether a host path is a directory.</param>
+    /// <param name="kindOf">What a host path is (HostFileSystem.KindOf).</param>
     /// <param name="fileSystemBytes">The size of the file system holding a host path (0 when unknown).</param>
     public static ContainerMountPlan Plan(
         ContainerCreateRequest request,
         string shareDirectory,
-        Func<string, bool> isDirectory,
+        Func<string, HostPathKind> kindOf,
         Func<string, ulong>? fileSystemBytes = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(isDirectory);
+        ArgumentNullException.ThrowIfNull(kindOf);
         SandboxIds.Validate(request.ContainerId);
         var share = Path.TrimEndingDirectorySeparator(Path.GetFullPath(shareDirectory));
         var containerDir = Path.Combine(share, request.ContainerId);
@@ -126,6 +129,15 @@ internal static class MountPlanner
                     continue;
                 }
 
+                var kind = kindOf(source);
+                if (kind is HostPathKind.Socket or HostPathKind.CharDevice or HostPathKind.BlockDevice or HostPathKind.Fifo)
+                {
+                    throw Invalid(
+                        $"the volume mounted at {destination} in container {request.ContainerId} is the host's {Describe(kind)} {source}: " +
+                        "only files and folders can be shared with the pod VM (a socket, device or pipe on the host cannot be reached from inside it); " +
+                        "remove that volume (a hostPath of type Socket, CharDevice or BlockDevice), or run the pod with runc");
+                }
+
                 var name = $"mounts/{index++}";
                 var (flags, _) = MountOptions.Parse(options);
                 mounts.Add(new HostMount(
@@ -135,7 +147,7 @@ internal static class MountPlanner
                     MountNative.MS_BIND | (flags & MountNative.MS_REC),
                     null,
                     (flags & MountNative.MS_RDONLY) != 0,
-                    !isDirectory(source)));
+                    kind != HostPathKind.Directory));
                 var shared = $"{request.ContainerId}/{name}";
                 guestMounts.Add(new GuestMountMapping(destination, shared));
                 mount["source"] = shared;
@@ -190,6 +202,14 @@ internal static class MountPlanner
             throw Invalid($"{what} is not an absolute host path: bind mounts need an absolute source");
         }
     }
+
+    private static string Describe(HostPathKind kind) => kind switch
+    {
+        HostPathKind.Socket => "unix socket",
+        HostPathKind.CharDevice => "character device",
+        HostPathKind.BlockDevice => "block device",
+        _ => "FIFO",
+    };
 
     private static string Text(JsonObject o, string key) =>
         o[key]?.GetValueKind() == JsonValueKind.String ? o[key]!.GetValue<string>() : string.Empty;

@@ -23,9 +23,19 @@ internal sealed partial class QemuSandbox
             throw new ShimException(ShimErrorKind.AlreadyExists, $"sevshim: container {request.ContainerId} already exists in this pod");
         }
 
-        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, Directory.Exists, HostFileSystem.TotalBytes);
+        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes);
         var spec = (JsonObject)JsonNode.Parse(plan.GuestSpecJson)!;
         var joins = PodNamespaces.Translate(spec, request.ContainerId, _qemu.Pid, _sandboxId);
+        var dropped = HostDevices.Apply(spec, request.ContainerId);
+        if (dropped.Count > 0)
+        {
+            _log.Information(
+                "container {Container} is privileged: {Count} host device nodes left out (a privileged container has the VM's devices, not the host's), first {First}",
+                request.ContainerId,
+                dropped.Count,
+                dropped[0]);
+        }
+
         var mounts = HostMounter.Apply(plan, _log);
         ProcessIo? io = null;
         ScsiDisk? disk = null;

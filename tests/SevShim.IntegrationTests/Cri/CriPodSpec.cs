@@ -1,11 +1,12 @@
 using Runtime.V1;
+using TestSupport;
 
 namespace SevShim.IntegrationTests.Cri;
 
 /// <summary>
 /// Pod and container configs as kubelet sends them for an ordinary pod (CRI.md §1.1): pod-level
 /// network and IPC, a private PID namespace per container (no shareProcessNamespace), a cgroup
-/// parent, the pod's resource sums and RuntimeClass overhead, a DNSConfig, a hostname, one pod
+/// parent, the pod's resource sums and the shipped RuntimeClass's overhead, a DNSConfig, a hostname, one pod
 /// annotation the sevshim handler passes on, and a log directory kubelet would have created.
 /// </summary>
 public static class CriPodSpec
@@ -21,6 +22,9 @@ public static class CriPodSpec
     public static readonly string[] DnsOptions = ["ndots:3"];
 
     private const long MiB = 1024 * 1024;
+
+    /// <summary>config/kubernetes/runtimeclass.yaml, whose overhead every test pod carries.</summary>
+    public static readonly RuntimeClassFile RuntimeClass = RuntimeClassFile.Load();
 
     /// <summary>A pod named <paramref name="name"/> with hostname <paramref name="hostname"/>.</summary>
     public static PodSandboxConfig Pod(CriContainerd c, string name, string hostname)
@@ -44,7 +48,8 @@ public static class CriPodSpec
                 SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = namespaces },
                 // The sums kubelet computes from the containers' limits; the overhead is the RuntimeClass's.
                 Resources = new LinuxContainerResources { CpuPeriod = 100_000, CpuQuota = 100_000, CpuShares = 1024, MemoryLimitInBytes = 256 * MiB },
-                Overhead = new LinuxContainerResources { CpuShares = 256, MemoryLimitInBytes = 160 * MiB },
+                // The shipped RuntimeClass's overhead.podFixed, as kubelet converts it (shares = milli * 1024 / 1000).
+                Overhead = new LinuxContainerResources { CpuShares = RuntimeClass.OverheadMilliCpu * 1024 / 1000, MemoryLimitInBytes = RuntimeClass.OverheadMemoryBytes },
             },
         };
     }

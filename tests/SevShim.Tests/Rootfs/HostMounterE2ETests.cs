@@ -29,7 +29,7 @@ public sealed class HostMounterE2ETests : IDisposable
         File.WriteAllText(Path.Combine(data.FullName, "keep"), "host file");
         var share = Path.Combine(_dir.FullName, "share");
         var spec = $$"""{"process":{"args":["sh"]},"root":{"path":"rootfs"},"mounts":[{"destination":"/data","type":"bind","source":"{{data.FullName}}","options":["rbind","ro"]}]}""";
-        var plan = MountPlanner.Plan(new ContainerCreateRequest("c1", bundle.FullName, spec, [], StdioPaths.None), share, Directory.Exists);
+        var plan = MountPlanner.Plan(new ContainerCreateRequest("c1", bundle.FullName, spec, [], StdioPaths.None), share, HostFileSystem.KindOf);
 
         var applied = HostMounter.Apply(plan, Logger.None);
         var mounted = MountTable.MountPointsUnder(share);

@@ -29,10 +29,60 @@ public sealed class MountPlannerTests
     private static ContainerCreateRequest Request(string spec = Spec, IReadOnlyList<RootfsMount>? rootfs = null, string id = "c1") =>
         new(id, "/run/containerd/bundle/c1", spec, rootfs ?? [], StdioPaths.None);
 
+    private static HostPathKind DataIsAFolder(string path) => path == "/srv/data" ? HostPathKind.Directory : HostPathKind.File;
+
+    [Theory]
+    [InlineData(nameof(HostPathKind.Socket), "unix socket")]
+    [InlineData(nameof(HostPathKind.CharDevice), "character device")]
+    [InlineData(nameof(HostPathKind.BlockDevice), "block device")]
+    [InlineData(nameof(HostPathKind.Fifo), "FIFO")]
+    public void A_socket_device_or_fifo_volume_is_refused_naming_the_volume(string kindName, string named)
+    {
+        var kind = Enum.Parse<HostPathKind>(kindName);
+        const string spec = """
+            {
+              "root": { "path": "rootfs" },
+              "mounts": [ { "destination": "/var/run/docker.sock", "type": "bind", "source": "/run/docker.sock", "options": ["rbind", "rw"] } ]
+            }
+            """;
+
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(spec, [Overlay]), Share, _ => kind));
+
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("/var/run/docker.sock", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("/run/docker.sock", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("runc", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HostFileSystem_tells_a_socket_from_a_file_and_a_folder()
+    {
+        var dir = Directory.CreateTempSubdirectory("sevshim-kind-");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "f");
+            File.WriteAllText(file, "x");
+            var sock = Path.Combine(dir.FullName, "s");
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(sock));
+
+            Assert.Equal(HostPathKind.Directory, HostFileSystem.KindOf(dir.FullName));
+            Assert.Equal(HostPathKind.File, HostFileSystem.KindOf(file));
+            Assert.Equal(HostPathKind.Socket, HostFileSystem.KindOf(sock));
+            Assert.Equal(HostPathKind.CharDevice, HostFileSystem.KindOf("/dev/null"));
+            Assert.Equal(HostPathKind.Missing, HostFileSystem.KindOf(Path.Combine(dir.FullName, "absent")));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
     [Fact]
     public void OverlayRootfsGoesUnderTheShareWithNosuidNodev()
     {
-        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, p => p == "/srv/data");
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, DataIsAFolder);
         var root = plan.Mounts[0];
         Assert.Equal("overlay", root.FsType);
         Assert.Equal(Share + "/c1/rootfs", root.Target);
@@ -45,7 +95,7 @@ public sealed class MountPlannerTests
     [Fact]
     public void BindMountsAreSharedReadOnlyOrReadWriteAsAsked()
     {
-        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, p => p == "/srv/data");
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, DataIsAFolder);
         var data = plan.Mounts.Single(m => m.Source == "/srv/data");
         Assert.True(data.ReadOnly);
         Assert.False(data.TargetIsFile);
@@ -63,7 +113,7 @@ public sealed class MountPlannerTests
     [Fact]
     public void GuestSpecCarriesNoHostPath()
     {
-        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, _ => true);
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, _ => HostPathKind.Directory);
         var spec = JsonNode.Parse(plan.GuestSpecJson)!;
         Assert.Equal("c1/rootfs", spec["root"]!["path"]!.GetValue<string>());
         Assert.True(spec["root"]!["readonly"]!.GetValue<bool>());
@@ -77,7 +127,7 @@ public sealed class MountPlannerTests
     [Fact]
     public void WithoutRootfsMountsTheBundleRootIsBound()
     {
-        var plan = MountPlanner.Plan(Request(), Share, _ => true);
+        var plan = MountPlanner.Plan(Request(), Share, _ => HostPathKind.Directory);
         var root = plan.Mounts[0];
         Assert.Null(root.FsType);
         Assert.Equal("/run/containerd/bundle/c1/rootfs", root.Source);
@@ -90,7 +140,7 @@ public sealed class MountPlannerTests
     public void RootfsTargetEscapingTheRootIsRefused(string target)
     {
         var mount = new RootfsMount("bind", "/srv/x", target, ["rbind"]);
-        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(rootfs: [Overlay, mount]), Share, _ => true));
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(rootfs: [Overlay, mount]), Share, _ => HostPathKind.Directory));
         Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains("escapes", ex.Message, StringComparison.Ordinal);
     }
@@ -99,7 +149,7 @@ public sealed class MountPlannerTests
     public void RelativeBindSourceIsRefused()
     {
         const string spec = """{"process":{"args":["sh"]},"root":{"path":"rootfs"},"mounts":[{"destination":"/x","type":"bind","source":"../../etc","options":["rbind"]}]}""";
-        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(spec), Share, _ => true));
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(spec), Share, _ => HostPathKind.Directory));
         Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains("not an absolute host path", ex.Message, StringComparison.Ordinal);
     }
@@ -111,14 +161,14 @@ public sealed class MountPlannerTests
     [InlineData("")]
     public void ContainerIdsThatAreNotOneFolderNameAreRefused(string id)
     {
-        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(id: id), Share, _ => true));
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(id: id), Share, _ => HostPathKind.Directory));
         Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
     }
 
     [Fact]
     public void InvalidSpecJsonIsNamed()
     {
-        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request("{not json"), Share, _ => true));
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request("{not json"), Share, _ => HostPathKind.Directory));
         Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
     }
 
@@ -137,7 +187,7 @@ public sealed class MountPlannerTests
               ]
             }
             """;
-        var plan = MountPlanner.Plan(Request(cri, [Overlay]), Share, _ => true, _ => hostBytes);
+        var plan = MountPlanner.Plan(Request(cri, [Overlay]), Share, _ => HostPathKind.Directory, _ => hostBytes);
 
         Assert.DoesNotContain(plan.Mounts, m => m.Source.Contains("shm", StringComparison.Ordinal));
         var shm = Assert.Single(plan.GuestMounts);
