@@ -238,7 +238,12 @@ internal sealed partial class QemuSandbox
                 new Proto.WaitProcessRequest { ContainerId = process.ContainerId, ExecId = process.ExecId },
                 cancellationToken: _vmGone.Token).ConfigureAwait(false);
             status = response.ExitStatus;
-            at = response.ExitedAt?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow;
+
+            // The host's clock, not the guest's exited_at: containerd stamps the start with its
+            // own clock, and the guest's drifts (seen under TCG: an init container "finished"
+            // 100 ms before it "started" in ContainerStatus). Taken when the agent answers, the
+            // exit is always after the start containerd recorded, late by one round trip.
+            at = DateTimeOffset.UtcNow;
         }
         catch (RpcException ex)
         {
