@@ -31,7 +31,11 @@ public sealed class CriRefusalTests(CriFixture fixture)
         var ns = config.Linux.SecurityContext.NamespaceOptions;
         switch (type)
         {
-            case "network": ns.Network = NamespaceMode.Node; break;
+            case "network":
+                // kubelet sends no hostname for a hostNetwork pod: it has the node's UTS.
+                ns.Network = NamespaceMode.Node;
+                config.Hostname = string.Empty;
+                break;
             case "pid": ns.Pid = NamespaceMode.Node; break;
             default: ns.Ipc = NamespaceMode.Node; break;
         }
