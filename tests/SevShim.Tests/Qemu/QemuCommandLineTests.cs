@@ -9,6 +9,18 @@ public sealed class QemuCommandLineTests
     private static QemuVmSpec Spec(QemuAccelerator accel = QemuAccelerator.Tcg, ConfidentialLaunch? confidential = null) =>
         new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential);
 
+    [Theory]
+    [InlineData(false, 1, "tcg")]
+    [InlineData(false, 2, "tcg,thread=single")]
+    [InlineData(true, 4, "kvm")]
+    public void TcgRunsSeveralVcpusOnOneThread(bool kvm, int vcpus, string expected)
+    {
+        var spec = Spec(kvm ? QemuAccelerator.Kvm : QemuAccelerator.Tcg) with { Vcpus = vcpus };
+        var args = QemuCommandLine.Build(spec);
+        var at = args.ToList().IndexOf("-accel");
+        Assert.Equal(expected, args[at + 1]);
+    }
+
     [Fact]
     public void TcgPodHasExactlyThePodDevices()
     {
@@ -16,7 +28,7 @@ public sealed class QemuCommandLineTests
         [
             "-name", "sevshim-pod1",
             "-machine", "q35",
-            "-accel", "tcg",
+            "-accel", "tcg,thread=single",
             "-cpu", "EPYC",
             "-smp", "2",
             "-m", "1024",
