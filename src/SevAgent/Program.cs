@@ -133,6 +133,7 @@ builder.Services.AddSingleton<Spawner>();
 builder.Services.AddSingleton<Crun>();
 builder.Services.AddSingleton<OomMonitor>();
 builder.Services.AddSingleton<ModuleLoadGate>();
+builder.Services.AddSingleton<VolumeCopies>();
 builder.Services.AddSingleton<RootfsMounter>();
 builder.Services.AddSingleton<ProcessLauncher>();
 builder.Services.AddSingleton<ContainerManager>();

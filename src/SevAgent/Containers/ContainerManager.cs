@@ -425,7 +425,9 @@ internal sealed class ContainerManager
                     await _mounter.ResolveSharedAsync(mount.SharedPath, what + " shared_path", cancellationToken).ConfigureAwait(false),
                 GuestMount.SourceOneofCase.Scsi => await MountScsiAsync(mount.Scsi, container, index, what, cancellationToken).ConfigureAwait(false),
                 GuestMount.SourceOneofCase.PodTmpfs => await _mounter.EnsurePodTmpfsAsync(mount.PodTmpfs, what + " pod_tmpfs", cancellationToken).ConfigureAwait(false),
-                _ => throw Invalid($"container {container.Id}: {what} has no source: give shared_path, scsi or pod_tmpfs"),
+                GuestMount.SourceOneofCase.CopiedVolume => _mounter.Copies.Resolve(mount.CopiedVolume, what + " copied_volume"),
+                GuestMount.SourceOneofCase.PodDirectory => _mounter.EnsurePodDirectory(mount.PodDirectory, what + " pod_directory"),
+                _ => throw Invalid($"container {container.Id}: {what} has no source: give shared_path, scsi, pod_tmpfs, copied_volume or pod_directory"),
             };
             index++;
         }
@@ -459,6 +461,7 @@ internal sealed class ContainerManager
         }
 
         _oom.Forget(container.Id);
+        _mounter.Copies.Forget(container.Id);
         for (var i = container.Mounts.Count - 1; i >= 0; i--)
         {
             _mounter.Unmount(container.Mounts[i]);

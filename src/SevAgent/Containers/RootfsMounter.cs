@@ -28,11 +28,33 @@ internal sealed class RootfsMounter : IDisposable
     private readonly SemaphoreSlim _shareGate = new(1, 1);
     private bool _shareReady;
 
-    public RootfsMounter(AgentOptions options, ModuleLoadGate modules, ILogger<RootfsMounter> log)
+    public RootfsMounter(AgentOptions options, ModuleLoadGate modules, VolumeCopies copies, ILogger<RootfsMounter> log)
     {
         _options = options;
         _modules = modules;
+        Copies = copies;
         _log = log;
+    }
+
+    /// <summary>The guest copies of host volumes (rootfs mode "block").</summary>
+    public VolumeCopies Copies { get; }
+
+    /// <summary>
+    /// The guest directory <paramref name="name"/> of the pod (an emptyDir in rootfs mode "block"),
+    /// made with mode 0777 on first use as kubelet makes an emptyDir; later uses share it. It lives
+    /// in the guest's memory until the guest stops.
+    /// </summary>
+    public string EnsurePodDirectory(string name, string what)
+    {
+        PathGuard.CheckId(name, what);
+        var dir = Path.Combine(_options.StateDir, "pod-dirs", name);
+        if (!Directory.Exists(dir))
+        {
+            Directory.CreateDirectory(dir);
+            _ = LibC.chmod(dir, 0x1FF);
+        }
+
+        return dir;
     }
 
     /// <summary>How long <see cref="WaitForScsiDevice"/> waits for a hot-plugged disk.</summary>

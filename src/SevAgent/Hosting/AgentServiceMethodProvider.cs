@@ -71,6 +71,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         ClientStreaming("WriteStdin", StdinChunk.Parser, WriteStdinResponse.Parser, static (s, r, c) => s.WriteStdin(r, c));
         ServerStreaming("StreamOomEvents", StreamOomEventsRequest.Parser, OomEvent.Parser, static (s, r, w, c) => s.StreamOomEvents(r, w, c));
         Unary("Shutdown", ShutdownRequest.Parser, ShutdownResponse.Parser, static (s, r, c) => s.Shutdown(r, c));
+        Unary("SyncVolume", SyncVolumeRequest.Parser, SyncVolumeResponse.Parser, static (s, r, c) => s.SyncVolume(r, c));
     }
 
     private void Unary<TRequest, TResponse>(

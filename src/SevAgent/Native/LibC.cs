@@ -87,6 +87,13 @@ internal static unsafe partial class LibC
 
     public const int PRIO_PROCESS = 0;
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, uint mode);
+
+    // rename(2) replaces a file or a symlink (to anything) atomically.
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rename(string oldPath, string newPath);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setpriority(int which, int who, int prio);
 

@@ -16,9 +16,11 @@ internal sealed class AgentService : Agent.AgentBase
     private readonly CgroupLayout _cgroups;
     private readonly ShutdownCoordinator _shutdown;
     private readonly ModuleLoadGate _modules;
+    private readonly VolumeCopies _copies;
 
-    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown, ModuleLoadGate modules)
+    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown, ModuleLoadGate modules, VolumeCopies copies)
     {
+        _copies = copies;
         _modules = modules;
         _containers = containers;
         _oom = oom;
@@ -210,5 +212,11 @@ internal sealed class AgentService : Agent.AgentBase
         ShutdownCoordinator.ReportMemory();
         _shutdown.Schedule();
         return new ShutdownResponse();
+    }
+
+    public override async Task<SyncVolumeResponse> SyncVolume(SyncVolumeRequest request, ServerCallContext context)
+    {
+        await _copies.SyncAsync(request, context.CancellationToken);
+        return new SyncVolumeResponse();
     }
 }

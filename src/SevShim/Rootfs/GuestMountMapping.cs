@@ -3,7 +3,9 @@ namespace SevShim.Rootfs;
 /// <summary>
 /// An OCI mount destination and what the agent mounts there instead of a host path: a
 /// share-relative path (<paramref name="SharedPath"/>), or, when <see cref="PodTmpfs"/> is set,
-/// the pod's guest tmpfs of that name (its /dev/shm), made with <see cref="PodTmpfsBytes"/>.
+/// the pod's guest tmpfs of that name (its /dev/shm), made with <see cref="PodTmpfsBytes"/>; in
+/// rootfs mode "block" a guest copy of a host volume (<see cref="Copy"/>) or a guest directory of
+/// the pod (<see cref="PodDirectory"/>, an emptyDir).
 /// </summary>
 internal sealed record GuestMountMapping(string Destination, string SharedPath)
 {
@@ -12,4 +14,10 @@ internal sealed record GuestMountMapping(string Destination, string SharedPath)
 
     /// <summary>The pod tmpfs's size in bytes.</summary>
     public ulong PodTmpfsBytes { get; init; }
+
+    /// <summary>The host volume the guest gets a copy of, or null.</summary>
+    public CopiedVolume? Copy { get; init; }
+
+    /// <summary>The pod directory (guest-only, shared by the pod's containers) to mount, or null.</summary>
+    public string? PodDirectory { get; init; }
 }

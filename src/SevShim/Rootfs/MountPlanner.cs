@@ -38,11 +38,13 @@ internal static class MountPlanner
     /// <param name="shareDirectory">The pod's 9p share on the host.</param>
     /// <param name="kindOf">What a host path is (HostFileSystem.KindOf).</param>
     /// <param name="fileSystemBytes">The size of the file system holding a host path (0 when unknown).</param>
+    /// <param name="copyVolumes">Rootfs mode "block": no bind source is shared; each becomes a guest copy (an emptyDir a guest directory of the pod).</param>
     public static ContainerMountPlan Plan(
         ContainerCreateRequest request,
         string shareDirectory,
         Func<string, HostPathKind> kindOf,
-        Func<string, ulong>? fileSystemBytes = null)
+        Func<string, ulong>? fileSystemBytes = null,
+        bool copyVolumes = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(kindOf);
@@ -138,6 +140,13 @@ internal static class MountPlanner
                         "remove that volume (a hostPath of type Socket, CharDevice or BlockDevice), or run the pod with runc");
                 }
 
+                if (copyVolumes)
+                {
+                    guestMounts.Add(GuestOnly(request.ContainerId, destination, source, kind, index++));
+                    mount["source"] = destination;
+                    continue;
+                }
+
                 var name = $"mounts/{index++}";
                 var (flags, _) = MountOptions.Parse(options);
                 mounts.Add(new HostMount(
@@ -159,6 +168,31 @@ internal static class MountPlanner
         root["path"] = RootfsSharedPath(request.ContainerId);
         DefaultHostname(spec);
         return new ContainerMountPlan(containerDir, RootfsSharedPath(request.ContainerId), rootReadOnly, mounts, guestMounts, spec.ToJsonString());
+    }
+
+    /// <summary>
+    /// A bind source in rootfs mode "block": an emptyDir (kubelet's folder
+    /// <c>volumes/kubernetes.io~empty-dir/&lt;name&gt;</c>) becomes a guest directory of the pod,
+    /// named after the host folder so that every container mounting it shares it, and never
+    /// touches the host's disk; anything else a guest copy that the sandbox keeps in step.
+    /// </summary>
+    private static GuestMountMapping GuestOnly(string containerId, string destination, string source, HostPathKind kind, int index)
+    {
+        if (source.Contains("/volumes/kubernetes.io~empty-dir/", StringComparison.Ordinal))
+        {
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)));
+            return new GuestMountMapping(destination, string.Empty) { PodDirectory = "emptydir-" + hash[..24] };
+        }
+
+        if (kind == HostPathKind.Missing)
+        {
+            throw Invalid($"the source {source} of the volume mounted at {destination} in container {containerId} does not exist: create it, or fix the mount's source");
+        }
+
+        return new GuestMountMapping(destination, string.Empty)
+        {
+            Copy = new CopiedVolume($"{containerId}.{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}", source, kind != HostPathKind.Directory),
+        };
     }
 
     /// <summary>

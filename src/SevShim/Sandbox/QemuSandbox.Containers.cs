@@ -23,7 +23,7 @@ internal sealed partial class QemuSandbox
             throw new ShimException(ShimErrorKind.AlreadyExists, $"sevshim: container {request.ContainerId} already exists in this pod");
         }
 
-        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes);
+        var plan = MountPlanner.Plan(request, _layout.ShareDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes, copyVolumes: _config.Rootfs == RootfsMode.Block);
         var spec = (JsonObject)JsonNode.Parse(plan.GuestSpecJson)!;
         var joins = PodNamespaces.Translate(spec, request.ContainerId, _qemu.Pid, _sandboxId);
         var dropped = HostDevices.Apply(spec, request.ContainerId);
@@ -58,6 +58,7 @@ internal sealed partial class QemuSandbox
                 Stdio = io.Flags,
             };
             create.GuestMounts.AddRange(plan.GuestMounts.Select(ToProto));
+            await _volumes.AddAsync(plan.GuestMounts, cancellationToken).ConfigureAwait(false);
             create.NamespaceJoins.AddRange(joins.Select(j => new Proto.NamespaceJoin { Type = j.Type, ContainerId = j.ContainerId }));
             var response = await CallAsync(
                 $"creating container {request.ContainerId}",
@@ -84,6 +85,7 @@ internal sealed partial class QemuSandbox
                 RootfsImage.TryDelete(disk.ImagePath);
             }
 
+            _volumes.Remove(request.ContainerId);
             HostMounter.Remove(mounts, _log);
             throw;
         }
@@ -158,6 +160,7 @@ internal sealed partial class QemuSandbox
             cancellationToken).ConfigureAwait(false);
 
         _containers.TryRemove(containerId, out _);
+        _volumes.Remove(containerId);
         await ReleaseContainerAsync(container).ConfigureAwait(false);
     }
 
@@ -316,9 +319,33 @@ internal sealed partial class QemuSandbox
         }
     }
 
-    private static Proto.GuestMount ToProto(GuestMountMapping m) => m.PodTmpfs is { } name
-        ? new Proto.GuestMount { Destination = m.Destination, PodTmpfs = new Proto.PodTmpfs { Name = name, SizeBytes = m.PodTmpfsBytes } }
-        : new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath };
+    private static Proto.GuestMount ToProto(GuestMountMapping m) => m switch
+    {
+        { PodTmpfs: { } name } => new Proto.GuestMount { Destination = m.Destination, PodTmpfs = new Proto.PodTmpfs { Name = name, SizeBytes = m.PodTmpfsBytes } },
+        { Copy: { } copy } => new Proto.GuestMount { Destination = m.Destination, CopiedVolume = copy.Name },
+        { PodDirectory: { } dir } => new Proto.GuestMount { Destination = m.Destination, PodDirectory = dir },
+        _ => new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath },
+    };
+
+    // VolumeSync's sender: one volume's whole content in one SyncVolume call.
+    private async Task PushVolumeAsync(CopiedVolume volume, IReadOnlyList<VolumeEntry> entries, CancellationToken cancellationToken)
+    {
+        var request = new Proto.SyncVolumeRequest { Name = volume.Name, SingleFile = volume.IsFile };
+        request.Entries.AddRange(entries.Select(e => new Proto.VolumeEntry
+        {
+            Path = e.Path,
+            Kind = e.Kind switch
+            {
+                VolumeEntryKind.Directory => Proto.VolumeEntryKind.Directory,
+                VolumeEntryKind.Symlink => Proto.VolumeEntryKind.Symlink,
+                _ => Proto.VolumeEntryKind.File,
+            },
+            Mode = e.Mode,
+            Content = Google.Protobuf.ByteString.CopyFrom(e.Content.Span),
+            LinkTarget = e.LinkTarget,
+        }));
+        await CallAsync($"copying volume {volume.HostSource} into the pod VM", t => _agent.Raw.SyncVolumeAsync(request, cancellationToken: t), cancellationToken).ConfigureAwait(false);
+    }
 
     private QemuGuestContainer Find(string containerId)
     {

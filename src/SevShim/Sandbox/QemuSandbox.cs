@@ -47,6 +47,9 @@ internal sealed partial class QemuSandbox : ISandbox
     private readonly CancellationTokenSource _vmGone = new();
     private readonly Task _supervisor;
     private readonly Task _oomLoop;
+
+    // The guest copies of host volumes in rootfs mode "block"; disposed at shutdown.
+    private readonly VolumeSync _volumes;
     private int _shuttingDown;
     private int _stopped;
 
@@ -62,6 +65,7 @@ internal sealed partial class QemuSandbox : ISandbox
         _disks = new ScsiHotplug(layout.QmpSocket, log);
         _supervisor = SuperviseAsync();
         _oomLoop = Task.Run(ForwardOomEventsAsync);
+        _volumes = new VolumeSync(PushVolumeAsync, log, TimeSpan.FromSeconds(1));
     }
 
     /// <inheritdoc/>
@@ -235,6 +239,7 @@ internal sealed partial class QemuSandbox : ISandbox
         await _vmGone.CancelAsync().ConfigureAwait(false);
         await _supervisor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _oomLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _volumes.DisposeAsync().ConfigureAwait(false);
         foreach (var container in _containers.Values)
         {
             await ReleaseContainerAsync(container).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Serilog;
 using SevShim.Config;
+using SevShim.IntegrationTests.Support;
 using SevShim.Rootfs;
 using SevShim.Sandbox;
 using TestSupport;
@@ -11,7 +12,9 @@ namespace SevShim.IntegrationTests.Vm;
 /// rootfs.mode = "block" with confidential.mode = "none" under TCG: the container's rootfs reaches
 /// the guest as an ext4 image hot-plugged on the virtio-scsi controller, not through the 9p share;
 /// the container's writes land in the image, not in the host's rootfs; delete detaches and
-/// removes the image, shutdown leaves nothing.
+/// removes the image, shutdown leaves nothing. Volumes are copied, never shared: a folder laid out
+/// as kubelet lays out a configmap ("..data" swapped to a new timestamped folder on update) is
+/// seen in the guest, and an update on the host reaches a running container.
 /// </summary>
 public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
 {
@@ -30,6 +33,7 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
         var rootfs = GuestFixture.BusyboxRootfs(bundle);
         File.WriteAllText(Path.Combine(rootfs, "etc", "image-file"), "from the image\n");
         var data = Directory.CreateDirectory(Path.Combine(_dir.FullName, "data")).FullName;
+        KubeletVolume.Write(data, "..2026_12_05_a", "key", "v1\n");
         var io = Directory.CreateDirectory(Path.Combine(_dir.FullName, "io")).FullName;
         var stdout = Path.Combine(io, "c1-stdout");
         var stderr = Path.Combine(io, "c1-stderr");
@@ -41,25 +45,35 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
         try
         {
             // The root mount's source and type, the image's file, and a write to the rootfs.
-            const string Script = "grep ' / ' /proc/mounts | cut -d' ' -f1,3; cat /etc/image-file; echo written > /etc/new-file && cat /etc/new-file";
+            const string Script = "grep ' / ' /proc/mounts | cut -d' ' -f1,3; cat /etc/image-file; echo written > /etc/new-file && cat /etc/new-file; cat /data/key";
             await sandbox.CreateContainerAsync(new ContainerCreateRequest("c1", bundle, GuestFixture.Spec(Script, data), [], new StdioPaths(string.Empty, stdout, stderr, false)), ct);
             Assert.Single(Directory.GetFiles(Path.Combine(stateDir, "disks"), "*.ext4"));
 
-            // The host's rootfs is no longer in the 9p share; the volume (/data) still is.
-            var shared = MountTable.MountPointsUnder(sandbox.Layout.ShareDirectory);
-            Assert.DoesNotContain(shared, p => p.Contains("/rootfs", StringComparison.Ordinal));
-            Assert.Single(shared);
+            // Neither the host's rootfs nor the volume (/data) is in the 9p share.
+            Assert.Empty(MountTable.MountPointsUnder(sandbox.Layout.ShareDirectory));
             await sandbox.StartContainerAsync("c1", ct);
             var exit = await SandboxExits.NextAsync(sandbox.Events, "c1", string.Empty, ct);
 
             var lines = File.ReadAllText(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.True(exit.ExitStatus == 0, $"exit {exit.ExitStatus}; stdout: {File.ReadAllText(stdout)}; stderr: {File.ReadAllText(stderr)}");
             Assert.Matches("^/dev/sd[a-z]+ ext4$", lines[0]);
-            Assert.Equal(["from the image", "written"], lines[1..]);
+            Assert.Equal(["from the image", "written", "v1"], lines[1..]);
             Assert.False(File.Exists(Path.Combine(rootfs, "etc", "new-file")), "the container's write reached the host rootfs");
 
             await sandbox.DeleteContainerAsync("c1", ct);
             Assert.Empty(Directory.GetFiles(Path.Combine(stateDir, "disks")));
+            Assert.Empty(MountTable.MountPointsUnder(stateDir));
+
+            // A running container sees the host's update of its volume (kubelet's atomic swap).
+            var watch = Path.Combine(io, "c2-stdout");
+            await sandbox.CreateContainerAsync(new ContainerCreateRequest("c2", bundle, GuestFixture.Spec("while true; do cat /data/key; sleep 0.2; done", data), [], new StdioPaths(string.Empty, watch, stderr, false)), ct);
+            await sandbox.StartContainerAsync("c2", ct);
+            Assert.True(await CtrWait.UntilAsync(() => Task.FromResult(File.ReadAllText(watch).Contains("v1", StringComparison.Ordinal)), TimeSpan.FromMinutes(2)), "c2 never printed v1: " + File.ReadAllText(stderr));
+            KubeletVolume.Write(data, "..2026_12_05_b", "key", "v2\n");
+            Assert.True(await CtrWait.UntilAsync(() => Task.FromResult(File.ReadAllText(watch).Contains("v2", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)), "the host's update never reached the guest copy: " + File.ReadAllText(watch));
+            await sandbox.SignalAsync("c2", string.Empty, 9, all: false, ct);
+            await SandboxExits.NextAsync(sandbox.Events, "c2", string.Empty, ct);
+            await sandbox.DeleteContainerAsync("c2", ct);
             Assert.Empty(MountTable.MountPointsUnder(stateDir));
         }
         finally

@@ -196,4 +196,47 @@ public sealed class MountPlannerTests
         Assert.Equal(expected, shm.PodTmpfsBytes);
         Assert.DoesNotContain("/run/containerd", plan.GuestSpecJson, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void In_block_mode_no_bind_source_is_shared_each_becomes_a_guest_copy()
+    {
+        var plan = MountPlanner.Plan(Request(rootfs: [Overlay]), Share, DataIsAFolder, copyVolumes: true);
+
+        // Only the rootfs overlay is mounted on the host (it becomes the ext4 image); no bind.
+        Assert.DoesNotContain(plan.Mounts, m => m.Source is "/srv/data" or "/var/lib/x/hosts");
+        Assert.Collection(
+            plan.GuestMounts,
+            data => Assert.Equal(new CopiedVolume("c1.0", "/srv/data", IsFile: false), data.Copy),
+            hosts => Assert.Equal(new CopiedVolume("c1.1", "/var/lib/x/hosts", IsFile: true), hosts.Copy));
+        Assert.DoesNotContain("/srv/data", plan.GuestSpecJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("/var/lib/x", plan.GuestSpecJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_block_mode_an_empty_dir_is_one_guest_directory_for_every_container_of_the_pod()
+    {
+        const string spec = """
+            {
+              "root": { "path": "rootfs" },
+              "mounts": [ { "destination": "/cache", "type": "bind", "source": "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~empty-dir/cache", "options": ["rbind", "rw"] } ]
+            }
+            """;
+        var first = MountPlanner.Plan(Request(spec, [Overlay], "c1"), Share, _ => HostPathKind.Directory, copyVolumes: true);
+        var second = MountPlanner.Plan(Request(spec, [Overlay], "c2"), Share, _ => HostPathKind.Directory, copyVolumes: true);
+
+        var dir = Assert.Single(first.GuestMounts).PodDirectory;
+        Assert.NotNull(dir);
+        Assert.StartsWith("emptydir-", dir, StringComparison.Ordinal);
+        Assert.Equal(dir, Assert.Single(second.GuestMounts).PodDirectory);
+        Assert.Null(first.GuestMounts[0].Copy);
+    }
+
+    [Fact]
+    public void In_block_mode_a_missing_bind_source_is_refused_naming_it()
+    {
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(rootfs: [Overlay]), Share, _ => HostPathKind.Missing, copyVolumes: true));
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("/srv/data", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+    }
 }
