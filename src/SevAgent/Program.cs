@@ -134,6 +134,7 @@ builder.Services.AddSingleton<Crun>();
 builder.Services.AddSingleton<OomMonitor>();
 builder.Services.AddSingleton<ModuleLoadGate>();
 builder.Services.AddSingleton<VolumeCopies>();
+builder.Services.AddSingleton<SevAgent.Network.GuestNetwork>();
 builder.Services.AddSingleton<RootfsMounter>();
 builder.Services.AddSingleton<ProcessLauncher>();
 builder.Services.AddSingleton<ContainerManager>();

@@ -72,6 +72,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         ServerStreaming("StreamOomEvents", StreamOomEventsRequest.Parser, OomEvent.Parser, static (s, r, w, c) => s.StreamOomEvents(r, w, c));
         Unary("Shutdown", ShutdownRequest.Parser, ShutdownResponse.Parser, static (s, r, c) => s.Shutdown(r, c));
         Unary("SyncVolume", SyncVolumeRequest.Parser, SyncVolumeResponse.Parser, static (s, r, c) => s.SyncVolume(r, c));
+        Unary("ConfigureNetwork", ConfigureNetworkRequest.Parser, ConfigureNetworkResponse.Parser, static (s, r, c) => s.ConfigureNetwork(r, c));
     }
 
     private void Unary<TRequest, TResponse>(

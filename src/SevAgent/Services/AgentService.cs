@@ -3,6 +3,7 @@ using Grpc.Core;
 using SevAgent.Containers;
 using SevAgent.Guest;
 using SevAgent.Hosting;
+using SevAgent.Network;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
 
@@ -17,9 +18,11 @@ internal sealed class AgentService : Agent.AgentBase
     private readonly ShutdownCoordinator _shutdown;
     private readonly ModuleLoadGate _modules;
     private readonly VolumeCopies _copies;
+    private readonly GuestNetwork _network;
 
-    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown, ModuleLoadGate modules, VolumeCopies copies)
+    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown, ModuleLoadGate modules, VolumeCopies copies, GuestNetwork network)
     {
+        _network = network;
         _copies = copies;
         _modules = modules;
         _containers = containers;
@@ -218,5 +221,11 @@ internal sealed class AgentService : Agent.AgentBase
     {
         await _copies.SyncAsync(request, context.CancellationToken);
         return new SyncVolumeResponse();
+    }
+
+    public override async Task<ConfigureNetworkResponse> ConfigureNetwork(ConfigureNetworkRequest request, ServerCallContext context)
+    {
+        await _network.ConfigureAsync(request, context.CancellationToken);
+        return new ConfigureNetworkResponse();
     }
 }

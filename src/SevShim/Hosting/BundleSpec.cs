@@ -12,7 +12,14 @@ internal sealed class BundleSpec
     /// <summary>CRI (containerd 1.6 and 2.x) writes the pod sandbox id into every container's spec.</summary>
     public const string SandboxIdAnnotation = "io.kubernetes.cri.sandbox-id";
 
-    private BundleSpec(IReadOnlyDictionary<string, string> annotations) => Annotations = annotations;
+    private BundleSpec(IReadOnlyDictionary<string, string> annotations, string? networkNamespacePath)
+    {
+        Annotations = annotations;
+        NetworkNamespacePath = networkNamespacePath;
+    }
+
+    /// <summary>linux.namespaces' network path, when the spec names one (CRI's pause spec does).</summary>
+    public string? NetworkNamespacePath { get; }
 
     /// <summary>The spec's annotations (empty when it has none).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; }
@@ -71,12 +78,33 @@ internal sealed class BundleSpec
                 }
             }
 
-            return new BundleSpec(annotations);
+            return new BundleSpec(annotations, NetworkPath(doc.RootElement));
         }
         catch (JsonException e)
         {
             throw new ShimUsageException($"{path} is not valid JSON ({e.Message}); containerd writes it from the container's OCI spec", e);
         }
+    }
+
+    private static string? NetworkPath(JsonElement root)
+    {
+        if (!root.TryGetProperty("linux", out var linux) || linux.ValueKind != JsonValueKind.Object
+            || !linux.TryGetProperty("namespaces", out var namespaces) || namespaces.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (var ns in namespaces.EnumerateArray())
+        {
+            if (ns.ValueKind == JsonValueKind.Object
+                && ns.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "network"
+                && ns.TryGetProperty("path", out var path) && path.ValueKind == JsonValueKind.String && path.GetString() is { Length: > 0 } text)
+            {
+                return text;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The key naming the pod's shim: the sandbox id annotation if set, else <paramref name="containerId"/>.</summary>

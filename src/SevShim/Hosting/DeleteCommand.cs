@@ -114,10 +114,18 @@ internal sealed class DeleteCommand
 
                 // The daemon died with the pod's last container: QEMU went with it (parent-death
                 // signal), but the pod state folder and its 9p share mounts stay behind.
-                var sandboxId = BundleSpec.Load(bundle).GroupKey(_args.Id);
+                var spec = BundleSpec.Load(bundle);
+                var sandboxId = spec.GroupKey(_args.Id);
                 if (!Sandbox.QemuStateCleanup.RemovePodState(Qemu.PodStateLayout.DefaultRoot, sandboxId, Serilog.Log.Logger))
                 {
                     await _warnings.WriteLineAsync($"delete {_args.Id}: the pod state of {sandboxId} under {Qemu.PodStateLayout.DefaultRoot} was not fully removed");
+                }
+
+                // The taps died with QEMU, but the tc qdiscs on CNI's interfaces stay (issue 12
+                // item 4): removed before containerd's CNI DEL, which follows this delete.
+                if (sandboxId == _args.Id && spec.NetworkNamespacePath is { } netns && File.Exists(netns))
+                {
+                    await Step("remove the dead pod's network", () => Network.StalePodNetwork.RemoveAsync(netns, ct));
                 }
             }
         }

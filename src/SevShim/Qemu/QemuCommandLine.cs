@@ -20,6 +20,10 @@ namespace SevShim.Qemu;
 /// would on the host), and unlike <c>none</c> a failed chown is reported to the guest instead of
 /// silently ignored. What a guest could plant in the share (setuid files, device nodes) stays
 /// inert on the host: the share's mounts are nosuid,nodev and the state folder is 0700;</item>
+/// <item>one virtio-net-pci per pod network interface (issue 12), its tap backend on an
+/// inherited fd (the tap lives in the pod's network namespace, QEMU in the host's), the MAC of
+/// CNI's interface, and no option ROM (<c>romfile=</c>: the kernel is booted directly, so the
+/// NIC's iPXE ROM would only cost memory and boot time);</item>
 /// <item>the guest console (ttyS0) to a per-pod file, so a failed boot can be quoted.</item>
 /// </list>
 /// Under TCG the CPU model is EPYC (measured 1.3x faster than <c>max</c> for the agent's start,
@@ -87,6 +91,14 @@ internal static class QemuCommandLine
             "-fsdev", $"local,id=share0,path={Escape(state.ShareDirectory)},security_model=passthrough,multidevs=remap",
             "-device", $"virtio-9p-pci,fsdev=share0,mount_tag={AgentConstants.ShareMountTag},{virtio}",
         };
+        foreach (var nic in spec.Nics ?? [])
+        {
+            args.AddRange([
+                "-netdev", $"tap,id={nic.Id},fd={nic.Fd.ToString(CultureInfo.InvariantCulture)}",
+                "-device", $"virtio-net-pci,netdev={nic.Id},mac={nic.Mac},romfile=,{virtio}",
+            ]);
+        }
+
         if (confidential is not null)
         {
             args.AddRange(confidential.Arguments);

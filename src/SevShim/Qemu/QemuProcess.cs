@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Serilog;
 using SevShim.Errors;
 
@@ -61,8 +62,13 @@ internal sealed class QemuProcess : IAsyncDisposable
         return argv;
     }
 
-    /// <summary>Starts QEMU; the state folder must exist.</summary>
-    public static async Task<QemuProcess> StartAsync(string qemuPath, IReadOnlyList<string> qemuArgs, ILogger log)
+    /// <summary>
+    /// Starts QEMU; the state folder must exist. <paramref name="inherit"/>: fds QEMU gets under
+    /// the same numbers (the pod's taps). Every fd the shim opens is close-on-exec; these lose the
+    /// flag only on the spawn thread around the fork and get it back at once, so no other child
+    /// inherits them (the shim starts nothing else while a pod boots).
+    /// </summary>
+    public static async Task<QemuProcess> StartAsync(string qemuPath, IReadOnlyList<string> qemuArgs, ILogger log, IReadOnlyList<SafeHandle>? inherit = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         if (!File.Exists(qemuPath))
@@ -92,7 +98,7 @@ internal sealed class QemuProcess : IAsyncDisposable
         var process = new Process { StartInfo = info };
         try
         {
-            await DedicatedSpawnThread.RunAsync(process.Start);
+            await DedicatedSpawnThread.RunAsync(() => StartInheriting(process, inherit ?? []));
         }
         catch (Win32Exception ex)
         {
@@ -108,6 +114,31 @@ internal sealed class QemuProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         log.Information("QEMU started (pid {Pid}): {Command}", qemu.Pid, string.Join(' ', qemuArgs));
         return qemu;
+    }
+
+    private static bool StartInheriting(Process process, IReadOnlyList<SafeHandle> inherit)
+    {
+        SetCloseOnExec(inherit, false);
+        try
+        {
+            return process.Start();
+        }
+        finally
+        {
+            SetCloseOnExec(inherit, true);
+        }
+    }
+
+    private static void SetCloseOnExec(IReadOnlyList<SafeHandle> handles, bool on)
+    {
+        foreach (var handle in handles)
+        {
+            var fd = (int)handle.DangerousGetHandle();
+            if (Hosting.Native.LibC.fcntl(fd, Hosting.Native.LibC.F_SETFD, on ? Hosting.Native.LibC.FD_CLOEXEC : 0) < 0)
+            {
+                throw new ShimException(ShimErrorKind.Internal, $"sevshim: fcntl(F_SETFD) on fd {fd} for QEMU failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+            }
+        }
     }
 
     /// <summary>Sends SIGKILL to QEMU; harmless when it already exited.</summary>

@@ -4,7 +4,8 @@ namespace SevShim.Qemu;
 /// Everything the QEMU command line of one pod VM is made from: the configuration's VM shape
 /// and guest image, the pod's state paths and, for a confidential pod, the SEV fragments.
 /// <paramref name="KernelCommandLine"/> is complete (guest image manifest plus confidential
-/// parameters are joined by the caller).
+/// parameters are joined by the caller). <paramref name="Nics"/>: the pod network's NICs, in
+/// order (none: the guest has only lo).
 /// </summary>
 internal sealed record QemuVmSpec(
     string SandboxId,
@@ -15,4 +16,5 @@ internal sealed record QemuVmSpec(
     string InitrdPath,
     string KernelCommandLine,
     PodStateLayout State,
-    ConfidentialLaunch? Confidential);
+    ConfidentialLaunch? Confidential,
+    IReadOnlyList<QemuNic>? Nics = null);

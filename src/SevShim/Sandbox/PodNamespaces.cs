@@ -120,6 +120,18 @@ internal static partial class PodNamespaces
         return joins;
     }
 
+    /// <summary>
+    /// The path of the spec's network namespace (CRI's <c>/var/run/netns/cni-…</c>, ctr's
+    /// <c>--with-ns network:PATH</c>), or null when the container gets a new, empty one. A host
+    /// path: only the shim's network wiring reads it, the guest never sees it.
+    /// </summary>
+    public static string? NetworkPath(JsonObject spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var entry = Entries(spec, "the pod").FirstOrDefault(e => e.Type == "network").Entry;
+        return entry?["path"] is JsonValue p && p.TryGetValue<string>(out var path) && path.Length > 0 ? path : null;
+    }
+
     private static IEnumerable<(string Type, JsonObject Entry)> Entries(JsonObject spec, string containerId)
     {
         if ((spec["linux"] as JsonObject)?["namespaces"] is not JsonArray namespaces)

@@ -268,6 +268,13 @@ internal sealed partial class QemuSandbox
             }
         }
 
+        if (process.ContainerId == _sandboxId && process.ExecId.Length == 0)
+        {
+            // The sandbox task's exit lets containerd run CNI DEL: the namespace must be as CNI
+            // left it by then (issue 12 item 4).
+            await ReleaseNetworkAsync().ConfigureAwait(false);
+        }
+
         PublishExit(process, status, at);
     }
 

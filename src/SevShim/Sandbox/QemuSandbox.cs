@@ -7,6 +7,7 @@ using SevShim.Agent;
 using SevShim.Confidential;
 using SevShim.Config;
 using SevShim.Errors;
+using SevShim.Network;
 using SevShim.Qemu;
 using SevShim.Rootfs;
 using Proto = SevAgent.Protocol.V1;
@@ -50,11 +51,16 @@ internal sealed partial class QemuSandbox : ISandbox
 
     // The guest copies of host volumes in rootfs mode "block"; disposed at shutdown.
     private readonly VolumeSync _volumes;
+
+    // The pod's taps and tc redirects (null: the pod has no network namespace of its own);
+    // released before the sandbox task's exit is published (issue 12 item 4).
+    private readonly PodNetwork? _network;
     private int _shuttingDown;
     private int _stopped;
 
-    private QemuSandbox(string sandboxId, ShimConfig config, QemuSandboxOptions options, PodStateLayout layout, QemuProcess qemu, AgentClient agent, ILogger log)
+    private QemuSandbox(string sandboxId, ShimConfig config, QemuSandboxOptions options, PodStateLayout layout, QemuProcess qemu, AgentClient agent, PodNetwork? network, ILogger log)
     {
+        _network = network;
         _sandboxId = sandboxId;
         _config = config;
         _options = options;
@@ -87,12 +93,18 @@ internal sealed partial class QemuSandbox : ISandbox
     /// <summary>Completes when QEMU has exited and was reaped.</summary>
     public Task QemuExited => _qemu.Exited;
 
+    /// <summary>Boots a pod VM without a network of its own (only lo in the guest).</summary>
+    public static Task<QemuSandbox> BootAsync(string sandboxId, ShimConfig config, QemuSandboxOptions options, ILogger log, CancellationToken cancellationToken) =>
+        BootAsync(sandboxId, config, options, null, log, cancellationToken);
+
     /// <summary>
     /// Boots the pod VM: state folder, QEMU, agent link. On any failure everything made so far is
     /// undone (QEMU killed, folder removed) and the error quotes the guest console.
+    /// <paramref name="network"/>: the pod's wired network, owned by the sandbox once booted (by
+    /// the caller if the boot fails).
     /// </summary>
     public static async Task<QemuSandbox> BootAsync(
-        string sandboxId, ShimConfig config, QemuSandboxOptions options, ILogger log, CancellationToken cancellationToken)
+        string sandboxId, ShimConfig config, QemuSandboxOptions options, PodNetwork? network, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
@@ -131,8 +143,11 @@ internal sealed partial class QemuSandbox : ISandbox
             attestation = config.Attestation == AttestationMode.Pre
                 ? PreAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, (uint)(config.EffectiveSevPolicy ?? 0))
                 : null;
-            var spec = new QemuVmSpec(sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential);
-            qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log).ConfigureAwait(false);
+            var nics = network?.Nics ?? [];
+            var spec = new QemuVmSpec(
+                sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential,
+                nics.Select((n, i) => new QemuNic("net" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (int)n.TapFd.DangerousGetHandle(), n.Interface.MacText)).ToList());
+            qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log, nics.Select(n => (System.Runtime.InteropServices.SafeHandle)n.TapFd).ToList()).ConfigureAwait(false);
             var started = qemu;
             if (attestation is not null)
             {
@@ -156,6 +171,13 @@ internal sealed partial class QemuSandbox : ISandbox
                 // Issue 5 part 3: a confidential pod whose guest does not show its mode active is
                 // refused here; the catch below stops QEMU and removes the pod's state.
                 GuestSevVerifier.Require(config, info, log);
+                if (network is { Plan.IsEmpty: false })
+                {
+                    // Before the first container: the pod's processes find their network ready.
+                    await AgentClient.CallAsync(
+                        "configuring the pod network in the guest",
+                        () => agent.Raw.ConfigureNetworkAsync(NetworkRequest.From(network.Plan), cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
             }
             catch
             {
@@ -163,7 +185,7 @@ internal sealed partial class QemuSandbox : ISandbox
                 throw;
             }
 
-            return new QemuSandbox(sandboxId, config, options, layout, qemu, agent, log);
+            return new QemuSandbox(sandboxId, config, options, layout, qemu, agent, network, log);
         }
         catch
         {
@@ -236,6 +258,7 @@ internal sealed partial class QemuSandbox : ISandbox
         var started = Environment.TickCount64;
         await _qemu.DisposeAsync().ConfigureAwait(false);
         _log.Debug("QEMU killed and reaped in {Ms} ms", Environment.TickCount64 - started);
+        await ReleaseNetworkAsync().ConfigureAwait(false);
         await _vmGone.CancelAsync().ConfigureAwait(false);
         await _supervisor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _oomLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -267,6 +290,8 @@ internal sealed partial class QemuSandbox : ISandbox
                 ConsoleTail.Read(_layout.ConsoleLog));
         }
 
+        // Before any exit is published: CNI DEL follows the sandbox task's exit (item 4).
+        await ReleaseNetworkAsync().ConfigureAwait(false);
         await _vmGone.CancelAsync().ConfigureAwait(false);
         foreach (var process in _containers.Values.SelectMany(c => c.Processes.Values))
         {
@@ -300,6 +325,8 @@ internal sealed partial class QemuSandbox : ISandbox
         await Task.WhenAny(_supervisor, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         return _supervisor.IsCompleted;
     }
+
+    private Task ReleaseNetworkAsync() => _network?.ReleaseAsync() ?? Task.CompletedTask;
 
     private void PublishExit(QemuGuestProcess process, uint status, DateTimeOffset at)
     {

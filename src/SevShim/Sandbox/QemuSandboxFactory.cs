@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Serilog;
 using SevShim.Errors;
 using SevShim.Config;
+using SevShim.Network;
 
 namespace SevShim.Sandbox;
 
@@ -35,7 +36,23 @@ internal sealed class QemuSandboxFactory(ILogger log, QemuSandboxOptions? option
             config = config with { Vcpus = vcpus, MemoryMib = memoryMib };
         }
 
-        return await QemuSandbox.BootAsync(request.SandboxId, config, _options, log, cancellationToken).ConfigureAwait(false);
+        // CNI has run before the sandbox task's Create (CRI.md 1.2): its interfaces are there to
+        // wire now, before QEMU starts, since QEMU gets the taps at start.
+        var netnsPath = PodNamespaces.NetworkPath(spec);
+        var network = netnsPath is null ? null : await PodNetwork.AttachAsync(netnsPath, log.ForContext("sandbox", request.SandboxId), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await QemuSandbox.BootAsync(request.SandboxId, config, _options, network, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (network is not null)
+            {
+                await network.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
     }
 
     private static Dictionary<string, string> Annotations(JsonObject spec) =>

@@ -49,25 +49,6 @@ public sealed class CriPodSharingTests(CriFixture fixture)
         });
     }
 
-    // runc only for now: carrying CNI's eth0 into the pod VM is issue 12 (pod networking); until
-    // it lands a sevshim pod's guest has only lo, and this row would fail.
-    [CriTheory]
-    [CriHandler(CriHandler.Runc)]
-    public async Task Containers_see_the_pod_ip_on_eth0(string handler)
-    {
-        CriHandler.Ensure(handler);
-        var shared = await fixture.SharedPodAsync(handler);
-        var pod = shared.Pod;
-        await CriDiagnostics.RunAsync(pod, async () =>
-        {
-            Assert.StartsWith("10.250.0.", pod.Ip, StringComparison.Ordinal);
-            var addresses = await pod.ShAsync(shared.AppId, "ip addr show dev eth0", default);
-            Assert.Contains($"inet {pod.Ip}/24", addresses, StringComparison.Ordinal);
-            var routes = await pod.ShAsync(shared.AppId, "ip route", default);
-            Assert.Contains("default via 10.250.0.1 dev eth0", routes, StringComparison.Ordinal);
-        });
-    }
-
     [CriTheory]
     [CriHandler(CriHandler.Runc)]
     [CriHandler(CriHandler.Sevshim)]

@@ -85,6 +85,25 @@ public sealed class QemuCommandLineTests
         Assert.All(virtio, d => Assert.EndsWith("disable-legacy=on,iommu_platform=on", d, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false, "disable-legacy=on")]
+    [InlineData(true, "disable-legacy=on,iommu_platform=on")]
+    public void EachNicIsAVirtioNetOnItsInheritedTapFdWithCnisMac(bool confidential, string virtioTail)
+    {
+        var sev = confidential ? new ConfidentialLaunch([], [], [], VirtioIommuPlatform: true) : null;
+        var spec = Spec(QemuAccelerator.Kvm, sev) with { Nics = [new QemuNic("net0", 17, "0a:58:0a:fa:00:02"), new QemuNic("net1", 18, "0a:58:0a:fb:00:02")] };
+        var args = QemuCommandLine.Build(spec).ToList();
+        var netdevs = args.Select((a, i) => (a, i)).Where(x => x.a == "-netdev").Select(x => args[x.i + 1]).ToList();
+        Assert.Equal(["tap,id=net0,fd=17", "tap,id=net1,fd=18"], netdevs);
+        var nics = args.Where(a => a.StartsWith("virtio-net-pci,", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [$"virtio-net-pci,netdev=net0,mac=0a:58:0a:fa:00:02,romfile=,{virtioTail}", $"virtio-net-pci,netdev=net1,mac=0a:58:0a:fb:00:02,romfile=,{virtioTail}"],
+            nics);
+
+        // The NICs come before the kernel, with the pod's other devices.
+        Assert.True(args.IndexOf("-netdev") < args.IndexOf("-kernel"));
+    }
+
     [Fact]
     public void CommasInPathsAreDoubled()
     {

@@ -13,6 +13,8 @@ internal static unsafe partial class LibC
     public const int LOCK_EX = 2;
     public const int LOCK_UN = 8;
     public const int F_DUPFD_CLOEXEC = 1030;
+    public const int F_SETFD = 2;
+    public const int FD_CLOEXEC = 1;
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
     public const int O_RDWR = 2;
