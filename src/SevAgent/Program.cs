@@ -135,6 +135,8 @@ builder.Services.AddSingleton<OomMonitor>();
 builder.Services.AddSingleton<ModuleLoadGate>();
 builder.Services.AddSingleton<VolumeCopies>();
 builder.Services.AddSingleton<SevAgent.Network.GuestNetwork>();
+builder.Services.AddSingleton(new SevAgent.Network.GuestListeners());
+builder.Services.AddSingleton<SevAgent.Network.GuestPortForward>();
 builder.Services.AddSingleton<RootfsMounter>();
 builder.Services.AddSingleton<ProcessLauncher>();
 builder.Services.AddSingleton<ContainerManager>();

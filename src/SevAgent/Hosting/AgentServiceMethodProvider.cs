@@ -73,6 +73,8 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         Unary("Shutdown", ShutdownRequest.Parser, ShutdownResponse.Parser, static (s, r, c) => s.Shutdown(r, c));
         Unary("SyncVolume", SyncVolumeRequest.Parser, SyncVolumeResponse.Parser, static (s, r, c) => s.SyncVolume(r, c));
         Unary("ConfigureNetwork", ConfigureNetworkRequest.Parser, ConfigureNetworkResponse.Parser, static (s, r, c) => s.ConfigureNetwork(r, c));
+        ServerStreaming("WatchListeners", WatchListenersRequest.Parser, ListenerSet.Parser, static (s, r, w, c) => s.WatchListeners(r, w, c));
+        DuplexStreaming("ForwardPort", ForwardChunk.Parser, ForwardChunk.Parser, static (s, r, w, c) => s.ForwardPort(r, w, c));
     }
 
     private void Unary<TRequest, TResponse>(
@@ -100,6 +102,15 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
     {
         _added.Add((name, MethodType.ClientStreaming));
         _context?.AddClientStreamingMethod(Method(MethodType.ClientStreaming, name, request, response), Metadata(), invoker);
+    }
+
+    private void DuplexStreaming<TRequest, TResponse>(
+        string name, MessageParser<TRequest> request, MessageParser<TResponse> response, DuplexStreamingServerMethod<AgentService, TRequest, TResponse> invoker)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        _added.Add((name, MethodType.DuplexStreaming));
+        _context?.AddDuplexStreamingMethod(Method(MethodType.DuplexStreaming, name, request, response), Metadata(), invoker);
     }
 
     private static Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name, MessageParser<TRequest> request, MessageParser<TResponse> response)

@@ -19,9 +19,22 @@ internal sealed class AgentService : Agent.AgentBase
     private readonly ModuleLoadGate _modules;
     private readonly VolumeCopies _copies;
     private readonly GuestNetwork _network;
+    private readonly GuestListeners _listeners;
+    private readonly GuestPortForward _forward;
 
-    public AgentService(ContainerManager containers, OomMonitor oom, CgroupLayout cgroups, ShutdownCoordinator shutdown, ModuleLoadGate modules, VolumeCopies copies, GuestNetwork network)
+    public AgentService(
+        ContainerManager containers,
+        OomMonitor oom,
+        CgroupLayout cgroups,
+        ShutdownCoordinator shutdown,
+        ModuleLoadGate modules,
+        VolumeCopies copies,
+        GuestNetwork network,
+        GuestListeners listeners,
+        GuestPortForward forward)
     {
+        _listeners = listeners;
+        _forward = forward;
         _network = network;
         _copies = copies;
         _modules = modules;
@@ -228,4 +241,10 @@ internal sealed class AgentService : Agent.AgentBase
         await _network.ConfigureAsync(request, context.CancellationToken);
         return new ConfigureNetworkResponse();
     }
+
+    public override Task WatchListeners(WatchListenersRequest request, IServerStreamWriter<ListenerSet> responseStream, ServerCallContext context) =>
+        _listeners.WatchAsync(responseStream, context.CancellationToken);
+
+    public override Task ForwardPort(IAsyncStreamReader<ForwardChunk> requestStream, IServerStreamWriter<ForwardChunk> responseStream, ServerCallContext context) =>
+        _forward.RunAsync(requestStream, responseStream, context.CancellationToken);
 }

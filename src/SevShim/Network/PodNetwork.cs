@@ -13,13 +13,15 @@ namespace SevShim.Network;
 /// Every netlink step runs on a thread that entered the namespace (<see cref="NetworkNamespace"/>).
 /// Ownership: owns the taps' fds; <see cref="ReleaseAsync"/> (idempotent) removes the filters,
 /// qdiscs and taps and must run before the pod's sandbox task reports its exit (item 4): CNI DEL
-/// follows that exit. Lock: <see cref="_gate"/> serialises release.
+/// follows that exit; the port-forward listeners (<see cref="ForwardLocalhost"/>) close first.
+/// Lock: <see cref="_gate"/> serialises release.
 /// </summary>
 internal sealed class PodNetwork : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ILogger _log;
     private bool _released;
+    private LocalhostForwarder? _forwarder;
 
     private PodNetwork(string netnsPath, PodNetworkPlan plan, IReadOnlyList<PodNic> nics, ILogger log)
     {
@@ -66,6 +68,21 @@ internal sealed class PodNetwork : IAsyncDisposable
     }
 
     /// <summary>
+    /// Once the guest's agent answers: mirrors the guest's localhost listeners into the pod's
+    /// namespace for containerd's port-forward (<see cref="LocalhostForwarder"/>), until released.
+    /// </summary>
+    public void ForwardLocalhost(SevAgent.Protocol.V1.Agent.AgentClient agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        if (_forwarder is not null || _released)
+        {
+            throw new InvalidOperationException("the pod network forwards localhost already, or was released");
+        }
+
+        _forwarder = LocalhostForwarder.Start(NetnsPath, agent, _log);
+    }
+
+    /// <summary>
     /// Removes the redirects, qdiscs and taps (QEMU may still hold its copy of a tap's fd: the
     /// link goes anyway), then closes the fds. Idempotent; failures are logged, not thrown, since
     /// a half-removed network must not keep the pod's exit from being reported.
@@ -81,6 +98,11 @@ internal sealed class PodNetwork : IAsyncDisposable
             }
 
             _released = true;
+            if (_forwarder is not null)
+            {
+                await _forwarder.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (Nics.Count > 0)
             {
                 try

@@ -178,6 +178,8 @@ internal sealed partial class QemuSandbox : ISandbox
                         "configuring the pod network in the guest",
                         () => agent.Raw.ConfigureNetworkAsync(NetworkRequest.From(network.Plan), cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
+
+                network?.ForwardLocalhost(agent.Raw);
             }
             catch
             {

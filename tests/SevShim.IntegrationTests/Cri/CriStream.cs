@@ -34,7 +34,11 @@ public sealed class CriStream : IAsyncDisposable
     public string? Status { get; private set; }
 
     /// <summary>Connects to <paramref name="url"/> from inside the network namespace <paramref name="netnsPath"/>.</summary>
-    public static async Task<CriStream> ConnectAsync(string url, string netnsPath, CancellationToken cancellationToken)
+    public static async Task<CriStream> ConnectAsync(string url, string netnsPath, CancellationToken cancellationToken) =>
+        new(await OpenAsync(url, netnsPath, cancellationToken));
+
+    /// <summary>A WebSocket with subprotocol v4.channel.k8s.io to <paramref name="url"/>, made inside <paramref name="netnsPath"/>.</summary>
+    internal static async Task<ClientWebSocket> OpenAsync(string url, string netnsPath, CancellationToken cancellationToken)
     {
         var handler = new SocketsHttpHandler
         {
@@ -59,13 +63,28 @@ public sealed class CriStream : IAsyncDisposable
         {
             var uri = new UriBuilder(url) { Scheme = url.StartsWith("https", StringComparison.Ordinal) ? "wss" : "ws" }.Uri;
             await ws.ConnectAsync(uri, new HttpMessageInvoker(handler), cancellationToken);
-            return new CriStream(ws);
+            return ws;
         }
         catch
         {
             ws.Dispose();
             throw;
         }
+    }
+
+    /// <summary>One whole message (its channel byte first); null once the server closed.</summary>
+    internal static async Task<byte[]?> ReceiveFrameAsync(ClientWebSocket socket, byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, cancellationToken);
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+
+        return result.MessageType == WebSocketMessageType.Close ? null : message.ToArray();
     }
 
     /// <summary>Sends <paramref name="text"/> to the process's stdin.</summary>
@@ -84,21 +103,12 @@ public sealed class CriStream : IAsyncDisposable
         {
             while (!until(this))
             {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer, cts.Token);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage);
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                var bytes = await ReceiveFrameAsync(_socket, buffer, cts.Token);
+                if (bytes is null)
                 {
                     return until(this);
                 }
 
-                var bytes = message.ToArray();
                 if (bytes.Length == 0)
                 {
                     continue;
