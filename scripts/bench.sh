@@ -14,7 +14,9 @@
 # BENCH_VCPUS / BENCH_MEMORY_MIB (pod VM size, 1 / 512 like the tests), SEVSHIM_SKIP_BUILD=1,
 # BENCH_RAW_SIZES (guest write sizes of the raw agent channel run, default "4096 65536 1048576";
 # empty skips it), BENCH_RAW_REPS (boots per size, default 2), BENCH_SETTLE (seconds before each
-# memory reading, default 3).
+# memory reading, default 3), BENCH_NET_MIB (TCP bytes pod to node, default 256), BENCH_NET_REPS
+# (default 2), BENCH_CONNECTS (timed TCP connects node to pod, default 20), BENCH_SECTIONS (which
+# parts run, default "coldstart raw exec density net"; the report leaves out what did not run).
 #
 # It starts its own containerd (own root, state, sockets, under a temp folder) with artifacts/bin
 # first on PATH, never the system one, and removes everything it made on exit, failure included.
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --skip-build) skip_build=1 ;;
     --out) out=$(realpath -m "$2"); shift ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -52,6 +54,11 @@ memory_mib=${BENCH_MEMORY_MIB:-512}
 settle=${BENCH_SETTLE:-3}
 raw_sizes=${BENCH_RAW_SIZES-4096 65536 1048576}
 raw_reps=${BENCH_RAW_REPS:-2}
+net_mib=${BENCH_NET_MIB:-256}
+net_reps=${BENCH_NET_REPS:-2}
+connects=${BENCH_CONNECTS:-20}
+sections=" ${BENCH_SECTIONS:-coldstart raw exec density net} "
+runs() { [[ $sections == *" $1 "* ]]; }
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "bench.sh: must run as root (containerd, QEMU, mounts); run it as root (with sudo: sudo $0)" >&2
@@ -123,6 +130,7 @@ cleanup() {
     umount -l "$m" 2>/dev/null
   done
   rm -rf /run/sevshim/"$token"-* 2>/dev/null
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -F "sevbench-$token"); do ip netns del "$n"; done
   if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $work (BENCH_KEEP=1)"; else rm -rf "$work"; fi
   exit "$rc"
 }
@@ -232,7 +240,7 @@ ctr_ images import "$work/busybox-oci.tar" >/dev/null
   echo "pod_vm	$vcpus vCPU, $memory_mib MiB, confidential.mode none"
   echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "reps	$reps cold starts, $exec_reps execs, $tput_reps x $tput_mib MiB, density $density, raw channel $raw_reps x sizes ${raw_sizes:-none}"
+  echo "reps	$reps cold starts, $exec_reps execs, $tput_reps x $tput_mib MiB, density $density, raw channel $raw_reps x sizes ${raw_sizes:-none}, network $net_reps x $net_mib MiB and $connects connects; sections:$sections"
 } >"$raw/machine.tsv"
 
 # --- cold start ---------------------------------------------------------------------------------
@@ -386,11 +394,12 @@ raw_channel() {
 }
 
 # --- cold-start runs ----------------------------------------------------------------------------
+if runs coldstart || runs raw; then prepare_floor; fi
+if runs coldstart; then
 log "cold start: a warm-up run of each runtime (not counted)"
 cold_start io.containerd.runc.v2 0 r
 cold_start io.containerd.sevshim.v2 0 s
 mv "$raw/coldstart.tsv" "$raw/warmup.tsv"
-prepare_floor
 # Interleaved, so that the machine's changing load falls on all three alike.
 for rep in $(seq "$reps"); do
   log "cold start $rep/$reps: runc, sevshim, floor"
@@ -402,10 +411,13 @@ for rep in $(seq "$echo_reps"); do
   log "cold start with echo (first output) $rep/$echo_reps"
   cold_start_echo io.containerd.sevshim.v2 "$rep"
 done
+fi
+if runs raw; then
 prepare_raw
 for rep in $(seq "$raw_reps"); do
   for bs in $raw_sizes; do raw_channel "$bs" "$rep"; done
 done
+fi
 
 # --- exec, throughput, memory -------------------------------------------------------------------
 # A long-running container (its own pod) per runtime; a failed or hung exec (a known intermittent
@@ -447,6 +459,7 @@ replace_pod() {
 
 tput_bytes=$((tput_mib * 1024 * 1024))
 for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
+  runs exec || break
   short=${runtime#io.containerd.}; short=${short%%.*}
   failures=0
   log "exec and throughput: $runtime"
@@ -484,6 +497,7 @@ done
 
 # --- density ------------------------------------------------------------------------------------
 for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
+  runs density || break
   short=${runtime#io.containerd.}; short=${short%%.*}
   log "density: $density pods at once with $runtime"
   before=$(mem_available_kib)
@@ -514,6 +528,76 @@ for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
   done
   for p in "${pids[@]}"; do wait "$p" || true; done
 done
+
+# --- pod network ----------------------------------------------------------------------------------
+# TCP between a pod and the node (issue 12), on plumbing of this run's own, as CNI's bridge plugin
+# would leave it: a "node" network namespace and, per runtime, a pod namespace holding eth0 of a
+# veth pair (MTU 1500) whose other end is in the node namespace, given to `ctr run --with-ns`.
+# The pod sends $net_mib MiB with busybox nc to a listener in the node namespace (first byte to
+# EOF, as for stdout); then the node connects $connects times to busybox httpd in the pod, each
+# connect one `busybox nc` with an empty stdin timed alone (it connects, then closes at its
+# stdin's EOF; its process start counts, alike for both runtimes; 1.35's nc has no -z).
+# No traffic leaves these namespaces.
+net_node=sevbench-$token-node
+net_bytes=$((net_mib * 1024 * 1024))
+net_in() { ip netns exec "$net_node" "$@"; }
+if runs net; then
+  ip netns add "$net_node"
+  ip -n "$net_node" link set lo up
+  mkfifo "$work/net-hold"
+  subnet=250
+  for runtime in io.containerd.runc.v2 io.containerd.sevshim.v2; do
+    short=${runtime#io.containerd.}; short=${short%%.*}
+    subnet=$((subnet + 1))
+    pod_ns=sevbench-$token-$short
+    node_ip=10.$subnet.0.1
+    pod_ip=10.$subnet.0.2
+    ip netns add "$pod_ns"
+    ip -n "$pod_ns" link set lo up
+    ip link add name "v$short" netns "$net_node" type veth peer name eth0 netns "$pod_ns"
+    ip -n "$net_node" addr add "$node_ip/24" dev "v$short"
+    ip -n "$net_node" link set "v$short" up
+    ip -n "$pod_ns" addr add "$pod_ip/24" dev eth0
+    ip -n "$pod_ns" link set eth0 up
+    ip -n "$pod_ns" route add default via "$node_ip"
+    log "pod network: $runtime"
+    POD_ID="$token-n${short:0:1}"
+    POD_WATCH=
+    echo "$POD_ID" >>"$ids_file"
+    if ! ctr_ run -d --runtime "$runtime" --with-ns "network:/var/run/netns/$pod_ns" --fifo-dir "$work/fifo" "$image" "$POD_ID" sleep 100000 </dev/null >/dev/null 2>>"$raw/ctr-errors.log"; then
+      log "could not start $POD_ID with $runtime"
+      stop_pod; ip netns del "$pod_ns"; continue
+    fi
+    ctr_ task exec --fifo-dir "$work/fifo" --exec-id web "$POD_ID" httpd -p 5002 -h / </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || true
+    for _ in $(seq 120); do net_in /bin/busybox nc -w 2 "$pod_ip" 5002 </dev/null >/dev/null 2>&1 && break; sleep 0.5; done
+    for rep in $(seq "$connects"); do
+      rc=0; t0=$(now)
+      net_in /bin/busybox nc -w 10 "$pod_ip" 5002 </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
+      t1=$(now)
+      printf '%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$t0" "$t1" "$rc" >>"$raw/connect.tsv"
+    done
+    for rep in $(seq "$net_reps"); do
+      # The listener's stdin is a FIFO held open (never EOF: busybox nc ends at its stdin's EOF).
+      exec 7<>"$work/net-hold"
+      ( net_in /bin/busybox nc -l -p 5001 <&7 | { dd bs=1 count=1 of=/dev/null status=none; t1=$EPOCHREALTIME; n=$(wc -c); echo "$t1 $((n + 1)) $EPOCHREALTIME"; } >"$work/net-recv" ) &
+      listener=$!
+      for _ in $(seq 100); do net_in ss -Hltn 'sport = :5001' | grep -q . && break; sleep 0.1; done
+      rc=0; t0=$(now)
+      timeout -k 10 "$tput_tmo" ctr -a "$addr" -n "$ns" task exec --fifo-dir "$work/fifo" --exec-id "n$rep" "$POD_ID" sh -c "head -c $net_bytes /dev/zero | nc $node_ip 5001" </dev/null >/dev/null 2>>"$raw/ctr-errors.log" || rc=$?
+      if ! timeout 30 tail --pid="$listener" -f /dev/null; then
+        [ "$rc" != 0 ] || rc=1
+        kill "$listener" 2>/dev/null || true
+      fi
+      exec 7>&-
+      read -r tf n te <"$work/net-recv" || true
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$runtime" "$rep" "$t0" "${tf:-0}" "${te:-0}" "${n:-0}" "$rc" >>"$raw/net.tsv"
+      log "pod to node $runtime $rep/$net_reps: ${n:-0} bytes, rc $rc"
+    done
+    stop_pod
+    ip netns del "$pod_ns"
+  done
+  ip netns del "$net_node"
+fi
 
 echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw/machine.tsv"
 

@@ -75,6 +75,20 @@ internal sealed class Figures
     public Stats? Throughput(string runtime) =>
         Stats.Of(GoodThroughput(runtime).Select(r => Report.BytesToMib(Tsv.Number(r[5])) / (Tsv.Number(r[4]) - Tsv.Number(r[3]))));
 
+    /// <summary>TCP pod to node (net.tsv: runtime rep t0 t_first t_end bytes rc), first byte to EOF.</summary>
+    public Stats? NetThroughput(string runtime) =>
+        Stats.Of(_raw.Table("net.tsv").Where(r => r.Length >= 7 && r[0] == runtime && r[6] == "0" && Tsv.Number(r[5]) > 1)
+            .Select(r => Report.BytesToMib(Tsv.Number(r[5])) / (Tsv.Number(r[4]) - Tsv.Number(r[3]))));
+
+    /// <summary>One TCP connect node to pod (connect.tsv: runtime rep t0 t1 rc), seconds.</summary>
+    public Stats? Connect(string runtime) =>
+        Stats.Of(_raw.Table("connect.tsv").Where(r => r.Length >= 5 && r[0] == runtime && r[4] == "0").Select(r => Tsv.Number(r[3]) - Tsv.Number(r[2])));
+
+    /// <summary>The bytes of the largest network run, in MiB ("?" when none ran).</summary>
+    public string NetMib => _raw.Table("net.tsv").Select(r => r.Length >= 6 ? Tsv.Number(r[5]) : 0).Where(double.IsFinite).DefaultIfEmpty(0).Max() is var b and > 0
+        ? Math.Round(Report.BytesToMib(b)).ToString(CultureInfo.InvariantCulture)
+        : "?";
+
     public Stats? ThroughputWithStart(string runtime) =>
         Stats.Of(GoodThroughput(runtime).Select(r => Report.BytesToMib(Tsv.Number(r[5])) / (Tsv.Number(r[4]) - Tsv.Number(r[2]))));
 

@@ -77,6 +77,20 @@ internal sealed partial class Report
         }
 
         Line(md, string.Empty);
+        if (_raw.Table("net.tsv").Count + _raw.Table("connect.tsv").Count > 0)
+        {
+            Line(md, "## Pod network: TCP between the pod and the node");
+            Line(md, string.Empty);
+            Line(md, "A veth pair made by the run (eth0 in the pod's namespace, given to `ctr run --with-ns`; MTU 1500), as CNI's bridge plugin leaves one; with sevshim it reaches the VM through a tap and tc redirects (ARCHITECTURE decision 17).");
+            Line(md, string.Empty);
+            Line(md, "| | runc | sevshim |");
+            Line(md, "|---|---|---|");
+            Pair(md, $"TCP pod to node, first byte to EOF (MiB/s; {_f.NetMib} MiB of `head -c` into busybox nc)", _f.NetThroughput(RawData.Runc), _f.NetThroughput(RawData.Sevshim), "0.0");
+            Pair(md, "TCP connect node to pod (ms; one `busybox nc` each that connects and closes, its process start included)", _f.Connect(RawData.Runc), _f.Connect(RawData.Sevshim), "0.0", 1000);
+            Line(md, $"| network runs ok (transfers; connects) | {_f.OkOf("net.tsv", RawData.Runc, 6)}; {_f.OkOf("connect.tsv", RawData.Runc, 4)} | {_f.OkOf("net.tsv", RawData.Sevshim, 6)}; {_f.OkOf("connect.tsv", RawData.Sevshim, 4)} |");
+            Line(md, string.Empty);
+        }
+
         var rawChannel = _f.RawChannel().ToArray();
         if (rawChannel.Length == 0)
         {

@@ -20,6 +20,12 @@ public static class CriConfigFiles
     /// <summary>The pod subnet of the CNI bridge: private to the instance's network namespace.</summary>
     public const string PodSubnet = "10.250.0.0/24";
 
+    /// <summary>The pod subnet's IPv6 twin (a unique local prefix, RFC 4193): every pod is dual-stack.</summary>
+    public const string PodSubnet6 = "fd73:7600:250::/64";
+
+    /// <summary>The bridge's IPv6 address, the pods' IPv6 gateway (host-local gives the first of the range).</summary>
+    public const string Gateway6 = "fd73:7600:250::1";
+
     /// <summary>The pod annotations the sevshim handler passes on (pod_annotations).</summary>
     public const string PodAnnotationPrefix = "io.sevshim.";
 
@@ -97,7 +103,7 @@ public static class CriConfigFiles
     }
 
     /// <summary>
-    /// A bridge + host-local + portmap conflist (CRI.md §5.3). containerd adds the loopback
+    /// A bridge + host-local + portmap conflist (CRI.md §5.3), dual-stack (IPv4 first: the pod IP). containerd adds the loopback
     /// network itself. host-local keeps its leases below the instance's folder, not in
     /// /var/lib/cni/networks; the network is named after the instance so that libcni's cache
     /// entries (/var/lib/cni/results/&lt;network&gt;-&lt;id&gt;-eth0) can be told apart.
@@ -119,8 +125,8 @@ public static class CriConfigFiles
                   "ipam": {
                     "type": "host-local",
                     "dataDir": "{{Path.Combine(c.Dir, "ipam")}}",
-                    "ranges": [[{ "subnet": "{{PodSubnet}}" }]],
-                    "routes": [{ "dst": "0.0.0.0/0" }]
+                    "ranges": [[{ "subnet": "{{PodSubnet}}" }], [{ "subnet": "{{PodSubnet6}}" }]],
+                    "routes": [{ "dst": "0.0.0.0/0" }, { "dst": "::/0" }]
                   }
                 },
                 { "type": "portmap", "capabilities": { "portMappings": true } }

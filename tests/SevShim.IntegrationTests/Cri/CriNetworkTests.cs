@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using Runtime.V1;
 using SevShim.IntegrationTests.Support;
@@ -6,8 +7,9 @@ namespace SevShim.IntegrationTests.Cri;
 
 /// <summary>
 /// A pod on the network through the CRI, with each handler (issue 12): the guest's eth0 is
-/// CNI's (IP, MAC, MTU, default route), the pod answers TCP from the node and from a pod of the
-/// other handler, and a hostPort (CNI's portmap DNAT on the node) reaches it. Everything stays in
+/// CNI's (IPv4 and IPv6 addresses, MAC, MTU, default routes), the pod answers TCP from the node and from a pod of the
+/// other handler, a second pod of the same handler resolves a name through the DNS server of its
+/// config and reaches it, and a hostPort (CNI's portmap DNAT on the node) reaches it. Everything stays in
 /// the fixture's network namespace; "the node" is that namespace.
 /// </summary>
 [Collection(CtrCollection.Name)]
@@ -45,6 +47,15 @@ public sealed partial class CriNetworkTests(CriFixture fixture)
             Assert.Contains("default via 10.250.0.1 dev eth0", inPod, StringComparison.Ordinal);
             Assert.Contains("10.250.0.0/24 dev eth0", inPod, StringComparison.Ordinal);
             Assert.Contains("0% packet loss", await pod.ShAsync(shared.AppId, "ping -c 2 -W 5 10.250.0.1", default), StringComparison.Ordinal);
+
+            // IPv6: the address CNI gave eth0 (global scope), the default route, the gateway.
+            var cni6 = (await RunAsync("nsenter", "--net=" + pod.NetnsPath, "ip", "-o", "-6", "addr", "show", "dev", "eth0", "scope", "global")).EnsureSuccess().Stdout;
+            var address6 = Inet6().Match(cni6).Groups[1].Value;
+            Assert.StartsWith(CriConfigFiles.Gateway6[..^1], address6, StringComparison.Ordinal);
+            var inPod6 = await pod.ShAsync(shared.AppId, "ip -6 addr show dev eth0 scope global; ip -6 route", default);
+            Assert.Contains($"inet6 {address6}", inPod6, StringComparison.Ordinal);
+            Assert.Contains($"default via {CriConfigFiles.Gateway6} dev eth0", inPod6, StringComparison.Ordinal);
+            Assert.Contains("0% packet loss", await pod.ShAsync(shared.AppId, $"ping6 -c 2 -W 5 {CriConfigFiles.Gateway6}", default), StringComparison.Ordinal);
         });
     }
 
@@ -59,12 +70,7 @@ public sealed partial class CriNetworkTests(CriFixture fixture)
         var pod = shared.Pod;
         await CriDiagnostics.RunAsync(pod, async () =>
         {
-            // A server on every address of the pod (busybox httpd daemonizes); started once per pod.
-            var marker = "pub-" + handler;
-            await pod.ShAsync(
-                shared.AppId,
-                $"mkdir -p /tmp/pub && echo {marker} > /tmp/pub/id && (nc -z 127.0.0.1 {PublicPort} || httpd -p 0.0.0.0:{PublicPort} -h /tmp/pub)",
-                default);
+            var marker = await StartPublicServerAsync(shared, handler);
 
             var request = $"printf 'GET /id HTTP/1.0\\r\\n\\r\\n' | nc -w 10 {pod.Ip} {PublicPort}";
             var fromNode = (await RunAsync("nsenter", "--net=" + pod.Containerd.Netns!.Path, "/bin/busybox", "sh", "-c", request)).EnsureSuccess().Stdout;
@@ -119,6 +125,59 @@ public sealed partial class CriNetworkTests(CriFixture fixture)
         }
     }
 
+    [CriTheory]
+    [CriHandler(CriHandler.Runc)]
+    [CriHandler(CriHandler.Sevshim)]
+    public async Task A_second_pod_resolves_a_name_through_its_dns_config_and_reaches_the_first(string handler)
+    {
+        CriHandler.Ensure(handler);
+        var shared = await fixture.SharedPodAsync(handler);
+        var c = shared.Pod.Containerd;
+        var marker = await StartPublicServerAsync(shared, handler);
+
+        // The pod's DNS config names a server on the node (the bridge's address); the search
+        // list turns the short name into the one the server knows.
+        var bridge = IPAddress.Parse("10.250.0.1");
+        var fqdn = $"web-{handler}.{CriPodSpec.DnsSearches[0]}";
+        await using var dns = CriDnsResponder.Start(c.Netns!.Path, bridge, new Dictionary<string, IPAddress> { [fqdn] = IPAddress.Parse(shared.Pod.Ip) });
+        var config = CriPodSpec.Pod(c, "dns-" + handler, "dns-" + handler);
+        config.DnsConfig.Servers.Clear();
+        config.DnsConfig.Servers.Add(bridge.ToString());
+        var client = await CriPod.RunAsync(c, handler, config, default);
+        try
+        {
+            await CriDiagnostics.RunAsync(client, async () =>
+            {
+                var id = await client.StartContainerAsync(CriPodSpec.Shell("client", "exec sleep 2147483647"), default);
+                Assert.Contains($"nameserver {bridge}", await client.ShAsync(id, "cat /etc/resolv.conf", default), StringComparison.Ordinal);
+                // busybox's nslookup tries every search domain and exits 1 when any is unknown.
+                var lookup = await client.ShAsync(id, $"nslookup web-{handler} || true", default);
+                Assert.Matches($@"Name:\s+{Regex.Escape(fqdn)}\nAddress: {Regex.Escape(shared.Pod.Ip)}\n", lookup);
+                Assert.True(dns.Queries > 0, "the pod's lookup never reached the DNS server of its config");
+
+                // Pod to pod of the same runtime (two VMs, for sevshim).
+                var reply = await client.ShAsync(id, $"printf 'GET /id HTTP/1.0\\r\\n\\r\\n' | nc -w 10 {shared.Pod.Ip} {PublicPort}", default);
+                Assert.EndsWith(marker + "\n", reply, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            await client.StopAndRemoveAsync(default);
+        }
+    }
+
+    // A server on every address of the pod (busybox httpd daemonizes); started once per pod (a
+    // marker file says so: busybox 1.35's nc has no -z to probe the port).
+    private static async Task<string> StartPublicServerAsync(CriSharedPod shared, string handler)
+    {
+        var marker = "pub-" + handler;
+        await shared.Pod.ShAsync(
+            shared.AppId,
+            $"mkdir -p /tmp/pub && echo {marker} > /tmp/pub/id && (test -e /tmp/pub.up || {{ httpd -p 0.0.0.0:{PublicPort} -h /tmp/pub && touch /tmp/pub.up; }})",
+            default);
+        return marker;
+    }
+
     private static async Task<string> NatRulesAsync(CriContainerd c) =>
         (await RunAsync("nsenter", "--net=" + c.Netns!.Path, "iptables-save", "-t", "nat")).EnsureSuccess().Stdout;
 
@@ -131,6 +190,9 @@ public sealed partial class CriNetworkTests(CriFixture fixture)
 
     [GeneratedRegex(@"link/ether ([0-9a-f:]{17})")]
     private static partial Regex LinkMac();
+
+    [GeneratedRegex(@"inet6 ([0-9a-f:]+/[0-9]+)")]
+    private static partial Regex Inet6();
 
     [GeneratedRegex(@" mtu ([0-9]+) ")]
     private static partial Regex Mtu();

@@ -35,10 +35,9 @@ public sealed class CriPortForwardTests(CriFixture fixture)
             var marker = "pf-" + handler;
             await pod.ShAsync(
                 shared.AppId,
-                $"mkdir -p /tmp/pf && echo {marker} > /tmp/pf/id && "
-                + $"(nc -z 127.0.0.1 {AnyPort} || httpd -p 0.0.0.0:{AnyPort} -h /tmp/pf) && "
-                + $"(nc -z 127.0.0.1 {LoopbackPort} || httpd -p 127.0.0.1:{LoopbackPort} -h /tmp/pf) && "
-                + $"(nc -z ::1 {V6LoopbackPort} || httpd -p [::1]:{V6LoopbackPort} -h /tmp/pf)",
+                $"mkdir -p /tmp/pf && echo {marker} > /tmp/pf/id && (test -e /tmp/pf.up || {{ "
+                + $"httpd -p 0.0.0.0:{AnyPort} -h /tmp/pf && httpd -p 127.0.0.1:{LoopbackPort} -h /tmp/pf && "
+                + $"httpd -p [::1]:{V6LoopbackPort} -h /tmp/pf && touch /tmp/pf.up; }})",
                 default);
 
             foreach (var port in new[] { AnyPort, LoopbackPort })

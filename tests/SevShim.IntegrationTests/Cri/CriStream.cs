@@ -194,7 +194,7 @@ public sealed class CriStream : IAsyncDisposable
 
     // A socket's network namespace is its creator thread's at socket(2): make it on a thread that
     // entered the namespace, which then ends (it is never returned to a pool).
-    private static Socket SocketIn(string netnsPath)
+    internal static Socket SocketIn(string netnsPath, SocketType type = SocketType.Stream, ProtocolType protocol = ProtocolType.Tcp)
     {
         Socket? socket = null;
         Exception? error = null;
@@ -208,7 +208,7 @@ public sealed class CriStream : IAsyncDisposable
                     throw new IOException($"setns({netnsPath}) failed: errno {Marshal.GetLastPInvokeError()}");
                 }
 
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(AddressFamily.InterNetwork, type, protocol);
             }
             catch (Exception e)
             {
