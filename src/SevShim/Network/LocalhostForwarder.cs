@@ -49,9 +49,6 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
         _log = log;
     }
 
-    /// <summary>The ports mirrored now (for tests and logs).</summary>
-    public IReadOnlyCollection<(uint Port, bool Ipv6)> Mirrored => [.. _listeners.Keys];
-
     /// <summary>Starts watching the guest's listeners.</summary>
     public static LocalhostForwarder Start(string netnsPath, Proto.Agent.AgentClient agent, ILogger log)
     {
