@@ -1,7 +1,7 @@
 using Serilog;
+using SevShim.Agent;
 using SevShim.Config;
 using SevShim.Errors;
-using Proto = SevAgent.Protocol.V1;
 
 namespace SevShim.Confidential;
 
@@ -26,10 +26,10 @@ internal static class GuestSevVerifier
     };
 
     /// <summary>Judges <paramref name="status"/> (null when the agent sent none) against <paramref name="mode"/>.</summary>
-    public static GuestSevVerdict Evaluate(ConfidentialMode mode, Proto.SevStatus? status)
+    public static GuestSevVerdict Evaluate(ConfidentialMode mode, GuestSevStatus? status)
     {
         var required = Required(mode);
-        GuestSevFeatures? msr = status is { State: Proto.SevStatus.Types.State.Known } known ? FromMsr(known.MsrValue) : null;
+        GuestSevFeatures? msr = status is { MsrKnown: true } known ? FromMsr(known.MsrValue) : null;
         var kernel = KernelEncryptionLine.Parse(status?.KernelMessage);
         var evidence = string.Join("; ", Describe(status, msr, kernel));
         if (msr is null && kernel is null)
@@ -49,7 +49,7 @@ internal static class GuestSevVerifier
     /// Throws a FailedPrecondition <see cref="ShimException"/> naming the requested and the seen
     /// mode when a confidential pod's guest does not run with its mode; logs the evidence when it does.
     /// </summary>
-    public static void Require(ShimConfig config, Proto.GuestInfo info, ILogger log)
+    public static void Require(ShimConfig config, GuestInfo info, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(info);
@@ -79,7 +79,7 @@ internal static class GuestSevVerifier
         | ((value & 2) != 0 ? GuestSevFeatures.SevEs : 0)
         | ((value & 4) != 0 ? GuestSevFeatures.Snp : 0);
 
-    private static IEnumerable<string> Describe(Proto.SevStatus? status, GuestSevFeatures? msr, GuestSevFeatures? kernel)
+    private static IEnumerable<string> Describe(GuestSevStatus? status, GuestSevFeatures? msr, GuestSevFeatures? kernel)
     {
         if (status is null)
         {

@@ -1,14 +1,13 @@
-using Grpc.Core;
 using Serilog;
 using SevShim.Agent;
+using SevShim.Errors;
 using SevShim.Sandbox;
-using Proto = SevAgent.Protocol.V1;
 
 namespace SevShim.Io;
 
 /// <summary>
 /// The stdio of one guest process: up to three pumps between containerd's FIFOs and the agent's
-/// streams (SHIM-PROTOCOL.md 5, agent.proto ReadStdout/ReadStderr/WriteStdin). Each pump copies
+/// streams (SHIM-PROTOCOL.md 5; <see cref="IGuestAgent.OpenOutput"/>, <see cref="IGuestAgent.OpenStdin"/>). Each pump copies
 /// one chunk at a time and waits for the far side before taking the next, so back-pressure
 /// reaches the process (HTTP/2 flow control on the agent side, a full pipe on the FIFO side)
 /// and nothing piles up in the shim. <see cref="OutputDrained"/> completes when stdout and
@@ -24,10 +23,10 @@ internal sealed class ProcessIo : IAsyncDisposable
     private readonly List<Task> _pumps = [];
     private PollableFd? _stdinKeepAlive;
 
-    private ProcessIo(Proto.Stdio flags) => Flags = flags;
+    private ProcessIo(GuestStdioFlags flags) => Flags = flags;
 
     /// <summary>Which streams the agent must provide for this process.</summary>
-    public Proto.Stdio Flags { get; }
+    public GuestStdioFlags Flags { get; }
 
     /// <summary>Completes when every output stream reached EOF and was copied out (at once when there is none).</summary>
     public Task OutputDrained { get; private set; } = Task.CompletedTask;
@@ -39,13 +38,11 @@ internal sealed class ProcessIo : IAsyncDisposable
     public static ProcessIo Open(StdioPaths stdio)
     {
         ArgumentNullException.ThrowIfNull(stdio);
-        var io = new ProcessIo(new Proto.Stdio
-        {
-            Stdin = stdio.Stdin.Length > 0,
-            Stdout = stdio.Stdout.Length > 0,
-            Stderr = !stdio.Terminal && stdio.Stderr.Length > 0,
-            Terminal = stdio.Terminal,
-        });
+        var io = new ProcessIo(new GuestStdioFlags(
+            Stdin: stdio.Stdin.Length > 0,
+            Stdout: stdio.Stdout.Length > 0,
+            Stderr: !stdio.Terminal && stdio.Stderr.Length > 0,
+            Terminal: stdio.Terminal));
         try
         {
             io.Stdout = StdioEndpoints.OpenOutput(stdio.Stdout);
@@ -74,29 +71,27 @@ internal sealed class ProcessIo : IAsyncDisposable
 
     private PollableFd? Stdin { get; set; }
 
-    /// <summary>Starts the pumps for process (<paramref name="containerId"/>, <paramref name="execId"/>) once the agent knows it.</summary>
-    public void Start(AgentClient agent, string containerId, string execId, ILogger log)
+    /// <summary>Starts the pumps for <paramref name="process"/> once the agent knows it.</summary>
+    public void Start(IGuestAgent agent, GuestProcessId process, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var token = _stop.Token;
-        var request = new Proto.ReadStreamRequest { ContainerId = containerId, ExecId = execId };
         var outputs = new List<Task>();
-        var options = new CallOptions(cancellationToken: token);
         if (Stdout is { } stdout)
         {
-            outputs.Add(PumpThread.Run($"out-{containerId}", () => PumpOutput(() => agent.Invoker.AsyncServerStreamingCall(OutputStreamMethods.ReadStdout, null, options, request), stdout, log, token)));
+            outputs.Add(PumpThread.Run($"out-{process.ContainerId}", () => PumpOutput(() => agent.OpenOutput(process, GuestOutputKind.Stdout, token), stdout, log, token)));
         }
 
         if (Stderr is { } stderr)
         {
-            outputs.Add(PumpThread.Run($"err-{containerId}", () => PumpOutput(() => agent.Invoker.AsyncServerStreamingCall(OutputStreamMethods.ReadStderr, null, options, request), stderr, log, token)));
+            outputs.Add(PumpThread.Run($"err-{process.ContainerId}", () => PumpOutput(() => agent.OpenOutput(process, GuestOutputKind.Stderr, token), stderr, log, token)));
         }
 
         OutputDrained = Task.WhenAll(outputs);
         _pumps.AddRange(outputs);
         if (Stdin is { } stdin)
         {
-            _pumps.Add(PumpThread.Run($"in-{containerId}", () => PumpStdin(agent, containerId, execId, stdin, log, token)));
+            _pumps.Add(PumpThread.Run($"in-{process.ContainerId}", () => PumpStdin(agent, process, stdin, log, token)));
         }
     }
 
@@ -125,41 +120,43 @@ internal sealed class ProcessIo : IAsyncDisposable
         }
     }
 
-    // Chunks arrive in pooled buffers (OutputStreamMethods, issue #6): each goes back to its pool
-    // once written out or discarded, before the next one is asked for.
-    private static void PumpOutput(Func<AsyncServerStreamingCall<PooledChunk>> open, PollableFd target, ILogger log, CancellationToken token)
+    // Chunks arrive in pooled buffers (Agent.OutputStreamMethods, issue #6): each goes back to its
+    // pool once written out or discarded, before the next one is asked for.
+    private static void PumpOutput(Func<IGuestOutputStream> open, PollableFd target, ILogger log, CancellationToken token)
     {
-        using var call = open();
+        using var stream = open();
         var broken = false;
         try
         {
-            while (call.ResponseStream.MoveNext(token).GetAwaiter().GetResult())
+            while (stream.ReadAsync(token).AsTask().GetAwaiter().GetResult() is { } chunk)
             {
-                using var chunk = call.ResponseStream.Current;
-                if (broken)
+                using (chunk)
                 {
-                    // Keep draining so the process is never blocked by a target that failed.
-                    continue;
-                }
+                    if (broken)
+                    {
+                        // Keep draining so the process is never blocked by a target that failed.
+                        continue;
+                    }
 
-                try
-                {
-                    target.WriteAll(chunk.Span, token);
-                }
-                catch (IOException ex)
-                {
-                    broken = true;
-                    log.Warning("stdio: {Message}; further output of this stream is discarded", ex.Message);
+                    try
+                    {
+                        target.WriteAll(chunk.Span, token);
+                    }
+                    catch (IOException ex)
+                    {
+                        broken = true;
+                        log.Warning("stdio: {Message}; further output of this stream is discarded", ex.Message);
+                    }
                 }
             }
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Cancelled or StatusCode.Unavailable && token.IsCancellationRequested)
+        catch (Exception ex) when (ex is ShimException or OperationCanceledException && token.IsCancellationRequested)
         {
             // Stopped by DisposeAsync.
         }
-        catch (RpcException ex)
+        catch (ShimException ex)
         {
-            log.Warning("stdio: output stream to {Path} ended early: {Status}: {Detail}", target.Path, ex.StatusCode, ex.Status.Detail);
+            log.Warning("stdio: output stream to {Path} ended early: {Message}", target.Path, ex.Message);
         }
         finally
         {
@@ -168,13 +165,12 @@ internal sealed class ProcessIo : IAsyncDisposable
         }
     }
 
-    private static void PumpStdin(AgentClient agent, string containerId, string execId, PollableFd source, ILogger log, CancellationToken token)
+    private static void PumpStdin(IGuestAgent agent, GuestProcessId process, PollableFd source, ILogger log, CancellationToken token)
     {
         var buffer = new byte[ChunkSize];
-        using var call = agent.Raw.WriteStdin(cancellationToken: token);
+        using var stream = agent.OpenStdin(process, token);
         try
         {
-            var first = true;
             while (true)
             {
                 var n = source.Read(buffer, token);
@@ -183,40 +179,21 @@ internal sealed class ProcessIo : IAsyncDisposable
                     break;
                 }
 
-                var chunk = new Proto.StdinChunk { Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, n) };
-                if (first)
-                {
-                    chunk.ContainerId = containerId;
-                    chunk.ExecId = execId;
-                    first = false;
-                }
-
-                call.RequestStream.WriteAsync(chunk, token).GetAwaiter().GetResult();
+                stream.WriteAsync(buffer.AsMemory(0, n), token).GetAwaiter().GetResult();
             }
 
-            if (first)
-            {
-                // Nothing was sent: name the process so the agent can attach the (empty) stream.
-                call.RequestStream.WriteAsync(new Proto.StdinChunk { ContainerId = containerId, ExecId = execId }, token).GetAwaiter().GetResult();
-            }
-
-            call.RequestStream.CompleteAsync().GetAwaiter().GetResult();
-            call.ResponseAsync.GetAwaiter().GetResult();
-            AgentClient.CallAsync(
-                "closing stdin",
-                () => agent.Raw.CloseStdinAsync(new Proto.CloseStdinRequest { ContainerId = containerId, ExecId = execId }, cancellationToken: token))
-                .GetAwaiter().GetResult();
+            stream.CompleteAsync(token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
             // Stopped by DisposeAsync.
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or Errors.ShimException or IOException)
+        catch (Exception ex) when (ex is ShimException or InvalidOperationException or IOException)
         {
             // The process exited (its stdin is gone) or the VM went away: nothing left to feed.
             if (!token.IsCancellationRequested)
             {
-                log.Debug("stdio: stdin of {Container}/{Exec} ended: {Message}", containerId, execId, ex.Message);
+                log.Debug("stdio: stdin of {Process} ended: {Message}", process.ToString(), ex.Message);
             }
         }
     }

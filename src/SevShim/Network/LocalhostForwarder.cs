@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Google.Protobuf;
-using Grpc.Core;
 using Netlink;
 using Serilog;
-using Proto = SevAgent.Protocol.V1;
+using SevShim.Agent;
+using SevShim.Errors;
 
 namespace SevShim.Network;
 
@@ -33,16 +32,16 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
     private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(5);
 
     private readonly string _netnsPath;
-    private readonly Proto.Agent.AgentClient _agent;
+    private readonly IGuestAgent _agent;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<(uint Port, bool Ipv6), (Socket Socket, Task Accepting)> _listeners = [];
-    private readonly HashSet<(uint Port, bool Ipv6)> _refused = [];
+    private readonly Dictionary<GuestListener, (Socket Socket, Task Accepting)> _listeners = [];
+    private readonly HashSet<GuestListener> _refused = [];
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _connections = [];
     private Task _watch = Task.CompletedTask;
 
-    private LocalhostForwarder(string netnsPath, Proto.Agent.AgentClient agent, ILogger log)
+    private LocalhostForwarder(string netnsPath, IGuestAgent agent, ILogger log)
     {
         _netnsPath = netnsPath;
         _agent = agent;
@@ -50,7 +49,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
     }
 
     /// <summary>Starts watching the guest's listeners.</summary>
-    public static LocalhostForwarder Start(string netnsPath, Proto.Agent.AgentClient agent, ILogger log)
+    public static LocalhostForwarder Start(string netnsPath, IGuestAgent agent, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(log);
@@ -87,21 +86,20 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
         {
             try
             {
-                using var call = _agent.WatchListeners(new Proto.WatchListenersRequest(), cancellationToken: token);
-                while (await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
+                await foreach (var set in _agent.WatchListenersAsync(token).ConfigureAwait(false))
                 {
-                    await ReconcileAsync(call.ResponseStream.Current, token).ConfigureAwait(false);
+                    await ReconcileAsync(set, token).ConfigureAwait(false);
                 }
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+            catch (ShimException ex) when (ex.Kind == ShimErrorKind.Unimplemented)
             {
                 _log.Warning("the pod VM's agent has no WatchListeners (built from an older agent.proto): port-forward into this pod is off");
                 return;
             }
-            catch (RpcException ex) when (!token.IsCancellationRequested)
+            catch (ShimException ex) when (!token.IsCancellationRequested)
             {
                 // The link broke (the VM is going away, or the agent restarted): try again until disposed.
-                _log.Debug("the guest listener watch ended: {Status} {Detail}", ex.StatusCode, ex.Status.Detail);
+                _log.Debug("the guest listener watch ended: {Message}", ex.Message);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -119,17 +117,16 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
         }
     }
 
-    private async Task ReconcileAsync(Proto.ListenerSet set, CancellationToken token)
+    private async Task ReconcileAsync(IReadOnlyList<GuestListener> set, CancellationToken token)
     {
-        var wanted = set.Listeners
+        var wanted = set
             .Where(l => l.Port is > 0 and <= 65535)
-            .Select(l => (l.Port, l.Ipv6))
             .Distinct()
             .ToList();
         if (wanted.Count > MaxListeners)
         {
             _log.Warning("the pod VM listens on {Count} localhost ports; port-forward mirrors the first {Max}", wanted.Count, MaxListeners);
-            wanted = [.. wanted.Order().Take(MaxListeners)];
+            wanted = [.. wanted.OrderBy(l => l.Port).ThenBy(l => l.Ipv6).Take(MaxListeners)];
         }
 
         var keep = wanted.ToHashSet();
@@ -160,7 +157,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
     }
 
     // On a thread in the pod's namespace: a socket keeps the namespace it was made in.
-    private static Socket Listen((uint Port, bool Ipv6) key)
+    private static Socket Listen(GuestListener key)
     {
         var address = key.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -182,7 +179,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
         }
     }
 
-    private async Task AcceptAsync(Socket listener, (uint Port, bool Ipv6) key, CancellationToken token)
+    private async Task AcceptAsync(Socket listener, GuestListener key, CancellationToken token)
     {
         while (true)
         {
@@ -216,7 +213,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
         }
     }
 
-    private async Task ForwardAsync(Socket connection, (uint Port, bool Ipv6) key, CancellationToken token)
+    private async Task ForwardAsync(Socket connection, GuestListener key, CancellationToken token)
     {
         using (connection)
         {
@@ -224,12 +221,11 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
             using var pumps = CancellationTokenSource.CreateLinkedTokenSource(token);
             try
             {
-                using var call = _agent.ForwardPort(cancellationToken: pumps.Token);
-                await call.RequestStream.WriteAsync(new Proto.ForwardChunk { Port = key.Port, Ipv6 = key.Ipv6 }, pumps.Token).ConfigureAwait(false);
-                var up = CopyToGuestAsync(connection, call.RequestStream, pumps);
-                while (await call.ResponseStream.MoveNext(pumps.Token).ConfigureAwait(false))
+                using var guest = await _agent.OpenPortForwardAsync(key, pumps.Token).ConfigureAwait(false);
+                var up = CopyToGuestAsync(connection, guest, pumps);
+                while (await guest.ReadAsync(pumps.Token).ConfigureAwait(false) is { } data)
                 {
-                    await connection.SendAsync(call.ResponseStream.Current.Data.Memory, SocketFlags.None, pumps.Token).ConfigureAwait(false);
+                    await connection.SendAsync(data, SocketFlags.None, pumps.Token).ConfigureAwait(false);
                 }
 
                 // The guest side is done: as containerd does, half-close and give the client a
@@ -239,7 +235,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
                 await pumps.CancelAsync().ConfigureAwait(false);
                 await up.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-            catch (Exception ex) when (ex is RpcException or SocketException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is ShimException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 // Refused in the guest, or a side went away: reset, so the client sees the failure.
                 _log.Debug("port-forward to localhost:{Port} ({Family}) ended: {Message}", key.Port, Family(key.Ipv6), ex.Message);
@@ -250,7 +246,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
 
     // The client's bytes to the guest; its EOF half-closes the guest side. A client that went
     // away (reset) ends the whole forward, or an idle guest side would hold the call forever.
-    private static async Task CopyToGuestAsync(Socket connection, IClientStreamWriter<Proto.ForwardChunk> requests, CancellationTokenSource pumps)
+    private static async Task CopyToGuestAsync(Socket connection, IGuestPortStream guest, CancellationTokenSource pumps)
     {
         var buffer = new byte[ChunkSize];
         try
@@ -260,14 +256,14 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
                 var read = await connection.ReceiveAsync(buffer, SocketFlags.None, pumps.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    await requests.CompleteAsync().ConfigureAwait(false);
+                    await guest.CompleteWritesAsync().ConfigureAwait(false);
                     return;
                 }
 
-                await requests.WriteAsync(new Proto.ForwardChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, pumps.Token).ConfigureAwait(false);
+                await guest.WriteAsync(buffer.AsMemory(0, read), pumps.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is SocketException or RpcException or InvalidOperationException)
+        catch (Exception ex) when (ex is SocketException or ShimException or InvalidOperationException)
         {
             await pumps.CancelAsync().ConfigureAwait(false);
         }

@@ -71,7 +71,7 @@ internal sealed class PodNetwork : IAsyncDisposable
     /// Once the guest's agent answers: mirrors the guest's localhost listeners into the pod's
     /// namespace for containerd's port-forward (<see cref="LocalhostForwarder"/>), until released.
     /// </summary>
-    public void ForwardLocalhost(SevAgent.Protocol.V1.Agent.AgentClient agent)
+    public void ForwardLocalhost(Agent.IGuestAgent agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
         if (_forwarder is not null || _released)

@@ -1,4 +1,5 @@
 using Serilog.Events;
+using SevShim.Agent;
 using SevShim.Config;
 using SevShim.Confidential;
 using SevShim.Errors;
@@ -20,7 +21,7 @@ public sealed class GuestSevVerifierTests
     [InlineData("Sev", 0x1UL, "")]
     public void TheRequestedModeShownByEverySourceIsActive(string mode, ulong msr, string line)
     {
-        var verdict = GuestSevVerifier.Evaluate(Enum.Parse<ConfidentialMode>(mode), Known(msr, line));
+        var verdict = GuestSevVerifier.Evaluate(Enum.Parse<ConfidentialMode>(mode), Map(Known(msr, line)));
         Assert.True(verdict.Active, verdict.Evidence);
         Assert.Contains($"0x{msr:x}", verdict.Evidence, StringComparison.Ordinal);
     }
@@ -28,7 +29,7 @@ public sealed class GuestSevVerifierTests
     [Fact]
     public void TcgGuestWithAZeroMsrIsNotActiveAndSaysSo()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Known(0, string.Empty));
+        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(Known(0, string.Empty)));
         Assert.False(verdict.Active);
         Assert.Equal("no memory encryption", verdict.Seen);
     }
@@ -36,7 +37,7 @@ public sealed class GuestSevVerifierTests
     [Fact]
     public void SevEsRequestedButOnlySevSeenIsRefused()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.SevEs, Known(0x1, SevLine));
+        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.SevEs, Map(Known(0x1, SevLine)));
         Assert.False(verdict.Active);
         Assert.Equal("SEV", verdict.Seen);
     }
@@ -45,7 +46,7 @@ public sealed class GuestSevVerifierTests
     public void UnknownStatusWithoutAKernelLineIsNeverActive()
     {
         var status = new Proto.SevStatus { State = Proto.SevStatus.Types.State.Unknown, Reason = "/dev/cpu/0/msr is absent" };
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, status);
+        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(status));
         Assert.False(verdict.Active);
         Assert.Equal("unknown", verdict.Seen);
         Assert.Contains("/dev/cpu/0/msr is absent", verdict.Evidence, StringComparison.Ordinal);
@@ -63,14 +64,14 @@ public sealed class GuestSevVerifierTests
     public void TheKernelLineAloneCountsWhenTheMsrIsUnreadable()
     {
         var status = new Proto.SevStatus { State = Proto.SevStatus.Types.State.Unknown, Reason = "EIO", KernelMessage = SevLine };
-        Assert.True(GuestSevVerifier.Evaluate(ConfidentialMode.Sev, status).Active);
-        Assert.False(GuestSevVerifier.Evaluate(ConfidentialMode.SevEs, status).Active);
+        Assert.True(GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(status)).Active);
+        Assert.False(GuestSevVerifier.Evaluate(ConfidentialMode.SevEs, Map(status)).Active);
     }
 
     [Fact]
     public void SourcesThatDisagreeAreRefusedWithBothNamed()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Known(0x1, "Memory Encryption Features active: Intel TDX"));
+        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(Known(0x1, "Memory Encryption Features active: Intel TDX")));
         Assert.False(verdict.Active);
         Assert.Contains("SEV (SEV_STATUS)", verdict.Seen, StringComparison.Ordinal);
         Assert.Contains("no memory encryption (kernel line)", verdict.Seen, StringComparison.Ordinal);
@@ -94,7 +95,7 @@ public sealed class GuestSevVerifierTests
     {
         var info = new Proto.GuestInfo { Sev = Known(0x1, SevLine) };
         var config = new ShimConfig { Confidential = ConfidentialMode.SevSnp };
-        var ex = Assert.Throws<ShimException>(() => GuestSevVerifier.Require(config, info, new FakeLogSink().CreateLogger()));
+        var ex = Assert.Throws<ShimException>(() => GuestSevVerifier.Require(config, AgentProtoMapper.FromProto(info), new FakeLogSink().CreateLogger()));
         Assert.Equal(ShimErrorKind.FailedPrecondition, ex.Kind);
         Assert.Contains("confidential.mode = \"sev-snp\" was requested", ex.Message, StringComparison.Ordinal);
         Assert.Contains("runs with SEV (", ex.Message, StringComparison.Ordinal);
@@ -105,7 +106,7 @@ public sealed class GuestSevVerifierTests
     public void AVerifiedGuestIsLoggedWithItsEvidence()
     {
         var sink = new FakeLogSink();
-        GuestSevVerifier.Require(new ShimConfig { Confidential = ConfidentialMode.Sev }, new Proto.GuestInfo { Sev = Known(0x1, SevLine) }, sink.CreateLogger());
+        GuestSevVerifier.Require(new ShimConfig { Confidential = ConfidentialMode.Sev }, AgentProtoMapper.FromProto(new Proto.GuestInfo { Sev = Known(0x1, SevLine) }), sink.CreateLogger());
         var entry = Assert.Single(sink.Events);
         Assert.Equal(LogEventLevel.Information, entry.Level);
         Assert.Contains("0x1", entry.RenderMessage(null), StringComparison.Ordinal);
@@ -115,10 +116,13 @@ public sealed class GuestSevVerifierTests
     public void ModeNoneNeedsNoVerification()
     {
         var sink = new FakeLogSink();
-        var error = Record.Exception(() => GuestSevVerifier.Require(new ShimConfig { Confidential = ConfidentialMode.None }, new Proto.GuestInfo(), sink.CreateLogger()));
+        var error = Record.Exception(() => GuestSevVerifier.Require(new ShimConfig { Confidential = ConfidentialMode.None }, AgentProtoMapper.FromProto(new Proto.GuestInfo()), sink.CreateLogger()));
         Assert.Null(error);
         Assert.Empty(sink.Events);
     }
+
+    // Through the shim's own mapping of the agent's answer, as the boot path reads it.
+    private static GuestSevStatus? Map(Proto.SevStatus status) => AgentProtoMapper.FromProto(new Proto.GuestInfo { Sev = status }).Sev;
 
     private static Proto.SevStatus Known(ulong msr, string line) => new()
     {

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using SevShim.Io;
+using SevShim.Agent;
 using Proto = SevAgent.Protocol.V1;
 
 namespace SevShim.Tests.Io;

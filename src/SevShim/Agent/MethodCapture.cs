@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Proto = SevAgent.Protocol.V1;
 
-namespace SevShim.Io;
+namespace SevShim.Agent;
 
 /// <summary>
 /// Finds out which gRPC method a call of the generated agent client uses, without sending

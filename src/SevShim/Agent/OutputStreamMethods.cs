@@ -1,7 +1,8 @@
 using Grpc.Core;
+using SevShim.Io;
 using Proto = SevAgent.Protocol.V1;
 
-namespace SevShim.Io;
+namespace SevShim.Agent;
 
 /// <summary>
 /// agent.proto's ReadStdout and ReadStderr as gRPC methods whose responses are

@@ -8,38 +8,21 @@ using Proto = SevAgent.Protocol.V1;
 namespace SevShim.Agent;
 
 /// <summary>
-/// The shim's link to the pod's agent: one gRPC channel (one HTTP/2 connection) over QEMU's
+/// Opens the shim's link to the pod's agent: one gRPC channel (one HTTP/2 connection) over QEMU's
 /// chardev unix socket of the virtio-serial port. <see cref="ConnectAsync"/> retries until the
 /// agent answers Health: before the guest's agent opens its port, QEMU accepts the connection but
 /// drops what the host sends (ARCHITECTURE "Facts measured"), so a silent attempt is abandoned
-/// and a fresh connection made. Every call goes through <see cref="CallAsync{T}"/>, which turns
-/// gRPC failures into <see cref="ShimException"/>s.
-/// Ownership: owns the channel; thread-safe (gRPC clients are).
+/// and a fresh connection made.
 /// </summary>
-internal sealed class AgentClient : IDisposable
+internal static class AgentConnector
 {
-    private readonly GrpcChannel _channel;
-
-    private AgentClient(GrpcChannel channel)
-    {
-        _channel = channel;
-        Invoker = channel.CreateCallInvoker();
-        Raw = new Proto.Agent.AgentClient(Invoker);
-    }
-
-    /// <summary>The channel's call invoker, for calls with methods of the shim's own (Io.OutputStreamMethods).</summary>
-    public CallInvoker Invoker { get; }
-
-    /// <summary>The generated client, for streaming calls (callers map errors with <see cref="AgentErrors"/>).</summary>
-    public Proto.Agent.AgentClient Raw { get; }
-
     /// <summary>
     /// Connects over <paramref name="socketPath"/>, retrying until the agent answers or
     /// <paramref name="bootTimeout"/> passes. <paramref name="vmExited"/> completing (QEMU died)
     /// ends the wait at once. On failure the error quotes <paramref name="describeFailure"/>
     /// (the guest console's tail).
     /// </summary>
-    public static async Task<AgentClient> ConnectAsync(
+    public static async Task<GuestAgent> ConnectAsync(
         string socketPath,
         TimeSpan bootTimeout,
         TimeSpan attemptLimit,
@@ -113,7 +96,7 @@ internal sealed class AgentClient : IDisposable
                         "agent {Version} answered after {Seconds:0.0} s",
                         health.AgentVersion,
                         (DateTimeOffset.UtcNow - started).TotalSeconds);
-                    return new AgentClient(channel);
+                    return new GuestAgent(channel);
                 }
 
                 lastError = "agent not serving yet";
@@ -133,39 +116,4 @@ internal sealed class AgentClient : IDisposable
             await Task.WhenAny(vmExited, Task.Delay(TimeSpan.FromMilliseconds(250), boot.Token)).ConfigureAwait(false);
         }
     }
-
-    /// <summary>Runs a unary call and maps its failure; <paramref name="operation"/> names it in errors.</summary>
-    public static async Task<T> CallAsync<T>(string operation, Func<AsyncUnaryCall<T>> call)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        try
-        {
-            return await call().ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            throw AgentErrors.From(ex, operation);
-        }
-    }
-
-    /// <summary>Asks the agent about the guest (kernel, SEV status) and logs it.</summary>
-    public async Task<Proto.GuestInfo> LogGuestInfoAsync(ILogger log, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(log);
-        var info = await CallAsync("reading guest info", () => Raw.GetGuestInfoAsync(new Proto.GetGuestInfoRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var sev = info.Sev is null || info.Sev.State != Proto.SevStatus.Types.State.Known
-            ? $"unknown ({info.Sev?.Reason})"
-            : info.Sev.Snp ? "SEV-SNP active" : info.Sev.SevEs ? "SEV-ES active" : info.Sev.Sev ? "SEV active" : "not active";
-        log.Information(
-            "guest: kernel {Kernel}, {Cpus} CPUs, {MemoryMib} MiB, memory encryption {Sev}, agent {Agent}",
-            info.KernelRelease,
-            info.Cpus,
-            info.MemoryTotalBytes / (1024 * 1024),
-            sev,
-            info.AgentVersion);
-        return info;
-    }
-
-    /// <inheritdoc/>
-    public void Dispose() => _channel.Dispose();
 }

@@ -1,9 +1,10 @@
+using SevShim.Sandbox;
 using Proto = SevAgent.Protocol.V1;
 
-namespace SevShim.Sandbox;
+namespace SevShim.Agent;
 
 /// <summary>The agent's cgroup v2 figures as the task service's domain stats (field names follow the cgroup files).</summary>
-internal static class QemuStatsMapper
+internal static class StatsMapper
 {
     /// <summary>Maps; parts listed in "missing" by the agent become null.</summary>
     public static ContainerStats ToDomain(Proto.ContainerStats stats)

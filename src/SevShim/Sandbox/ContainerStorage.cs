@@ -1,0 +1,112 @@
+using System.Runtime.Versioning;
+using Serilog;
+using SevShim.Agent;
+using SevShim.Config;
+using SevShim.Errors;
+using SevShim.Qemu;
+using SevShim.Rootfs;
+
+namespace SevShim.Sandbox;
+
+/// <summary>
+/// The pod's container storage on the host: each container's rootfs and bind mounts planned
+/// (<see cref="MountPlanner"/>), mounted into the pod's 9p share (<see cref="HostMounter"/>),
+/// in rootfs mode "block" copied into an ext4 disk hot-plugged into the VM instead
+/// (ARCHITECTURE decision 7), and its volumes copied into the guest and kept in step
+/// (<see cref="VolumeSync"/>, decision 16).
+/// Ownership: owns every container's <see cref="ContainerFiles"/> from <see cref="MountAsync"/>
+/// until <see cref="ReleaseAsync"/>, and the volume sync until <see cref="DisposeAsync"/>.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class ContainerStorage : IAsyncDisposable
+{
+    private readonly ShimConfig _config;
+    private readonly PodVm _vm;
+    private readonly ILogger _log;
+    private readonly VolumeSync _volumes;
+
+    public ContainerStorage(ShimConfig config, PodVm vm, IGuestAgent agent, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        _config = config;
+        _vm = vm;
+        _log = log;
+        _volumes = new VolumeSync(agent.SyncVolumeAsync, log, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The container's mount plan: nothing is mounted yet (refusals come first and leave nothing).</summary>
+    public ContainerMountPlan Plan(ContainerCreateRequest request) =>
+        MountPlanner.Plan(request, _vm.Layout.ShareDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes, copyVolumes: _config.Rootfs == RootfsMode.Block);
+
+    /// <summary>
+    /// Mounts what <paramref name="plan"/> shares, attaches the rootfs disk in block mode and
+    /// copies the container's volumes into the guest. On failure nothing of it is left.
+    /// </summary>
+    public async Task<ContainerFiles> MountAsync(string containerId, ContainerMountPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var mounts = HostMounter.Apply(plan, _log);
+        ScsiDisk? disk = null;
+        try
+        {
+            var rootfs = GuestRootfs.Shared(plan.RootfsSharedPath, plan.RootfsReadOnly);
+            if (_config.Rootfs == RootfsMode.Block)
+            {
+                disk = await AttachRootfsDiskAsync(containerId, plan, cancellationToken).ConfigureAwait(false);
+                HostMounter.ReleaseRootfs(mounts, Path.Combine(plan.ContainerDirectory, "rootfs"), _log);
+                rootfs = GuestRootfs.Scsi(disk.Target, plan.RootfsReadOnly);
+            }
+
+            await _volumes.AddAsync(plan.GuestMounts, cancellationToken).ConfigureAwait(false);
+            return new ContainerFiles(containerId, mounts, disk, rootfs, plan.GuestMounts);
+        }
+        catch
+        {
+            await ReleaseAsync(new ContainerFiles(containerId, mounts, disk, GuestRootfs.Shared(string.Empty, false), [])).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the container's volume copies, detaches and deletes its disk, unmounts. Never throws.</summary>
+    public async Task ReleaseAsync(ContainerFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        _volumes.Remove(files.ContainerId);
+        if (files.RootfsDisk is { } disk)
+        {
+            await _vm.DetachDiskAsync(disk).ConfigureAwait(false);
+            RootfsImage.TryDelete(disk.ImagePath);
+        }
+
+        try
+        {
+            HostMounter.Remove(files.Mounts, _log);
+        }
+        catch (ShimException ex)
+        {
+            _log.Error("{Message}", ex.Message);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _volumes.DisposeAsync();
+
+    // The container's rootfs, mounted on the host as for "shared", is copied into an ext4 image in
+    // the pod's state folder (outside the 9p share) and hot-plugged on the virtio-scsi controller.
+    private async Task<ScsiDisk> AttachRootfsDiskAsync(string containerId, ContainerMountPlan plan, CancellationToken cancellationToken)
+    {
+        var disks = Directory.CreateDirectory(Path.Combine(_vm.Layout.Directory, "disks")).FullName;
+        var image = Path.Combine(disks, containerId + ".ext4");
+        var source = Path.Combine(plan.ContainerDirectory, "rootfs");
+        await RootfsImage.CreateAsync(source, image, _config.BootTimeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _vm.AttachDiskAsync(image, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            RootfsImage.TryDelete(image);
+            throw;
+        }
+    }
+}
