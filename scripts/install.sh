@@ -16,6 +16,10 @@
 # Safe to run again: the packages and the build are checked, the files reinstalled, the
 # configuration kept, the image re-imported and a new demo pod run.
 #
+# SEVSHIM_SKIP_DEPS=1 and SEVSHIM_SKIP_BUILD=1 skip the package check and the build, for a tree that
+# scripts/test.sh (or scripts/build.sh) has just built: the CI test that follows the README's
+# Kubernetes section runs this script so, without rebuilding the assemblies it is running from.
+#
 # Every ctr call is limited to SEVSHIM_CTR_TIMEOUT seconds (default 300; a pod boots under TCG
 # in 5 to 60 s on a loaded machine): a pod that never answers ends the script with a message
 # and the logs to read, not a hang.
@@ -33,8 +37,12 @@ ctr_timeout=${SEVSHIM_CTR_TIMEOUT:-300}
 shim=/usr/local/bin/containerd-shim-sevshim-v2
 image=docker.io/sevshim/busybox:local
 
-scripts/deps.sh || die "scripts/deps.sh failed (see above): the Debian packages are needed; check apt-get and the mirror"
-scripts/build.sh || die "scripts/build.sh failed (see above): the shim, the agent and the guest image must build first"
+if [ "${SEVSHIM_SKIP_DEPS:-0}" != 1 ]; then
+  scripts/deps.sh || die "scripts/deps.sh failed (see above): the Debian packages are needed; check apt-get and the mirror"
+fi
+if [ "${SEVSHIM_SKIP_BUILD:-0}" != 1 ]; then
+  scripts/build.sh || die "scripts/build.sh failed (see above): the shim, the agent and the guest image must build first"
+fi
 
 for tool in containerd ctr timeout setsid; do
   command -v "$tool" >/dev/null || die "$tool not found after scripts/deps.sh: apt-get install containerd util-linux coreutils"

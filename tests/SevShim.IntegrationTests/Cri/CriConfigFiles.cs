@@ -72,7 +72,7 @@ public static class CriConfigFiles
               Root = "{{c.RuncRoot}}"
               SystemdCgroup = false
 
-            {{SevshimHandler(2, c.ShimConfigPath)}}
+            {{SevshimHandler(2, c.HandlerConfigPath)}}
 
             [{{Cri}}.cni]
               bin_dir = "{{Prerequisites.CniBinDir}}"

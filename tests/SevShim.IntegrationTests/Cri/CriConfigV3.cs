@@ -48,7 +48,7 @@ public static class CriConfigV3
               Root = "{{c.RuncRoot}}"
               SystemdCgroup = false
 
-            {{CriConfigFiles.SevshimHandler(3, c.ShimConfigPath)}}
+            {{CriConfigFiles.SevshimHandler(3, c.HandlerConfigPath)}}
 
             [{{Runtime}}.cni]
               bin_dirs = ["{{Prerequisites.CniBinDir}}"]

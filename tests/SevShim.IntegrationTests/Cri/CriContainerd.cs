@@ -31,12 +31,30 @@ public sealed class CriContainerd : IAsyncDisposable
     private readonly List<string> _sandboxIds = [];
     private int _pid;
 
-    private CriContainerd(string dir, string token, ContainerdBuild build)
+    /// <summary>Where scripts/install.sh puts the shim (README, "Kubernetes", step 1).</summary>
+    public const string InstalledShim = "/usr/local/bin/containerd-shim-sevshim-v2";
+
+    /// <summary>The configuration scripts/install.sh installs, which the shipped snippet's ConfigPath names.</summary>
+    public const string InstalledConfig = "/etc/sevshim/config.toml";
+
+    private CriContainerd(string dir, string token, ContainerdBuild build, bool installed)
     {
         Dir = dir;
         Token = token;
         Build = build;
+        UsesInstalledShim = installed;
     }
+
+    /// <summary>
+    /// True for an instance set up as the README tells an operator: the shipped snippet unchanged
+    /// (ConfigPath = <see cref="InstalledConfig"/>), the shim found on PATH in /usr/local/bin, no
+    /// SEVSHIM_CONFIG or SEVSHIM_SOCKET_DIR in containerd's environment (so the shims' sockets
+    /// are in /run/containerd/s, which <see cref="CriLeaks"/> also checks).
+    /// </summary>
+    public bool UsesInstalledShim { get; }
+
+    /// <summary>The file the sevshim handler's options.ConfigPath names.</summary>
+    public string HandlerConfigPath => UsesInstalledShim ? InstalledConfig : ShimConfigPath;
 
     /// <summary>The containerd build this instance runs.</summary>
     public ContainerdBuild Build { get; }
@@ -124,11 +142,18 @@ public sealed class CriContainerd : IAsyncDisposable
         StartAsync(ContainerdBuild.Of(ContainerdBuild.Host), cancellationToken);
 
     /// <summary>Starts an instance of <paramref name="build"/>; see <see cref="StartAsync(CancellationToken)"/>.</summary>
-    public static async Task<CriContainerd> StartAsync(ContainerdBuild build, CancellationToken cancellationToken)
+    public static Task<CriContainerd> StartAsync(ContainerdBuild build, CancellationToken cancellationToken) =>
+        StartAsync(build, installed: false, cancellationToken);
+
+    /// <summary>The host's containerd with the installed shim and configuration (see <see cref="UsesInstalledShim"/>).</summary>
+    public static Task<CriContainerd> StartInstalledAsync(CancellationToken cancellationToken) =>
+        StartAsync(ContainerdBuild.Of(ContainerdBuild.Host), installed: true, cancellationToken);
+
+    private static async Task<CriContainerd> StartAsync(ContainerdBuild build, bool installed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(build);
         var token = "c" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        var instance = new CriContainerd(Path.Combine(Path.GetTempPath(), "sevcri-" + token), token, build);
+        var instance = new CriContainerd(Path.Combine(Path.GetTempPath(), "sevcri-" + token), token, build, installed);
         try
         {
             foreach (var dir in new[] { instance.Dir, Path.Combine(instance.Dir, "tmp"), instance.ShimSocketDir, instance.CniConfDir, instance.PodLogRoot })
@@ -138,7 +163,11 @@ public sealed class CriContainerd : IAsyncDisposable
 
             File.WriteAllText(Path.Combine(instance.Dir, "config.toml"), CriConfigFiles.Containerd(instance));
             File.WriteAllText(Path.Combine(instance.CniConfDir, "10-sevcri.conflist"), CriConfigFiles.Conflist(instance));
-            File.WriteAllText(instance.ShimConfigPath, CtrContainerd.TcgShimConfig());
+            if (!installed)
+            {
+                File.WriteAllText(instance.ShimConfigPath, CtrContainerd.TcgShimConfig());
+            }
+
             instance.Netns = await CriNetns.CreateAsync(instance.NetworkName);
             await instance.LaunchAsync(cancellationToken);
             await instance.ImportImagesAsync(cancellationToken);
@@ -205,9 +234,19 @@ public sealed class CriContainerd : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["PATH"] = CtrContainerd.InstancePath(Build);
-        info.Environment["SEVSHIM_CONFIG"] = ShimConfigPath;
-        info.Environment["SEVSHIM_SOCKET_DIR"] = ShimSocketDir;
+        if (UsesInstalledShim)
+        {
+            // As a node's containerd runs: the installed shim on PATH, nothing else set.
+            info.Environment.Remove("SEVSHIM_CONFIG");
+            info.Environment.Remove("SEVSHIM_SOCKET_DIR");
+            info.Environment["PATH"] = $"{Path.GetDirectoryName(InstalledShim)}:{Build.BinDir ?? "/usr/bin"}:/usr/sbin:/usr/bin:/sbin:/bin";
+        }
+        else
+        {
+            info.Environment["PATH"] = CtrContainerd.InstancePath(Build);
+            info.Environment["SEVSHIM_CONFIG"] = ShimConfigPath;
+            info.Environment["SEVSHIM_SOCKET_DIR"] = ShimSocketDir;
+        }
         using (var process = Process.Start(info) ?? throw new InvalidOperationException("could not start containerd"))
         {
             _pid = process.Id;
