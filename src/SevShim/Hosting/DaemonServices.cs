@@ -29,7 +29,7 @@ internal sealed class DaemonServices : IAsyncDisposable
         var events = new TaskEventPublisher(context.Arguments.Namespace, new TtrpcEventForwarder(TtrpcAddress(context)), context.Log);
         var (version, _) = AdminCommands.VersionInfo();
         var tasks = new TaskService(sandboxes, events, context.Log, new TaskServiceOptions { Version = "sevshim " + version });
-        TaskTtrpcAdapter.Register(context.Server, tasks);
+        TaskTtrpcAdapter.Register(context.Server, tasks, context.Log);
         _ = tasks.ShutdownRequested.ContinueWith(
             _ => context.Lifetime.RequestExit("Shutdown with no container left"),
             CancellationToken.None,

@@ -79,7 +79,7 @@ internal sealed class TaskApiRegistration : IAsyncDisposable
 
         var version = typeof(TaskApiRegistration).Assembly.GetName().Version?.ToString() ?? "0";
         var service = new TaskService(sandboxFactory, sink, logger, new TaskServiceOptions { Version = $"sevshim {version}" });
-        TaskTtrpcAdapter.Register(server, service);
+        TaskTtrpcAdapter.Register(server, service, logger);
         service.ShutdownRequested.ContinueWith(
             _ => requestExit("Shutdown with no containers"),
             CancellationToken.None,

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Serilog;
 using SevShim.Errors;
 using SevShim.Protos.Containerd.TaskV2;
 using Ttrpc;
@@ -24,12 +25,13 @@ internal static class TaskTtrpcAdapter
     private static readonly Empty EmptyResponse = new();
 
     /// <summary>Registers every task method under both service names.</summary>
-    public static void Register(TtrpcServer server, TaskService service)
+    public static void Register(TtrpcServer server, TaskService service, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(service);
-        RegisterService(server, ServiceV2, service);
-        RegisterService(server, ServiceV3, service);
+        ArgumentNullException.ThrowIfNull(logger);
+        RegisterService(server, ServiceV2, service, logger);
+        RegisterService(server, ServiceV3, service, logger);
     }
 
     /// <summary>The ttrpc status code for an error kind (gRPC codes; containerd maps them with errdefs.FromGRPC).</summary>
@@ -45,82 +47,89 @@ internal static class TaskTtrpcAdapter
         _ => TtrpcStatusCode.Internal,
     };
 
-    private static void RegisterService(TtrpcServer server, string name, TaskService service)
+    private static void RegisterService(TtrpcServer server, string name, TaskService service, ILogger logger)
     {
-        Add(server, name, "State", StateRequest.Parser, (r, _) =>
+        void Add<TRequest, TResponse>(string method, MessageParser<TRequest> parser, Func<TRequest, CancellationToken, Task<TResponse>> handler)
+            where TRequest : IMessage<TRequest>
+            where TResponse : IMessage<TResponse> =>
+            AddMethod(server, name, method, parser, handler, logger);
+
+        Add("State", StateRequest.Parser, (r, _) =>
             Task.FromResult(TaskProtoMapper.ToResponse(service.State(r.Id, r.ExecId))));
-        Add(server, name, "Create", CreateTaskRequest.Parser, async (r, ct) =>
+        Add("Create", CreateTaskRequest.Parser, async (r, ct) =>
             new CreateTaskResponse { Pid = await service.CreateAsync(TaskProtoMapper.ToCommand(r), ct).ConfigureAwait(false) });
-        Add(server, name, "Start", StartRequest.Parser, async (r, ct) =>
+        Add("Start", StartRequest.Parser, async (r, ct) =>
             new StartResponse { Pid = await service.StartAsync(r.Id, r.ExecId, ct).ConfigureAwait(false) });
-        Add(server, name, "Delete", DeleteRequest.Parser, async (r, ct) =>
+        Add("Delete", DeleteRequest.Parser, async (r, ct) =>
             TaskProtoMapper.ToDeleteResponse(await service.DeleteAsync(r.Id, r.ExecId, ct).ConfigureAwait(false)));
-        Add(server, name, "Pids", PidsRequest.Parser, async (r, ct) =>
+        Add("Pids", PidsRequest.Parser, async (r, ct) =>
             TaskProtoMapper.ToPidsResponse(await service.PidsAsync(r.Id, ct).ConfigureAwait(false)));
-        Add(server, name, "Pause", PauseRequest.Parser, async (r, ct) =>
+        Add("Pause", PauseRequest.Parser, async (r, ct) =>
         {
             await service.PauseAsync(r.Id, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "Resume", ResumeRequest.Parser, async (r, ct) =>
+        Add("Resume", ResumeRequest.Parser, async (r, ct) =>
         {
             await service.ResumeAsync(r.Id, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "Checkpoint", CheckpointTaskRequest.Parser, async (r, ct) =>
+        Add("Checkpoint", CheckpointTaskRequest.Parser, async (r, ct) =>
         {
             await service.CheckpointAsync(r.Id, r.Path, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "Kill", KillRequest.Parser, async (r, ct) =>
+        Add("Kill", KillRequest.Parser, async (r, ct) =>
         {
             await service.KillAsync(r.Id, r.ExecId, r.Signal, r.All, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "Exec", ExecProcessRequest.Parser, async (r, ct) =>
+        Add("Exec", ExecProcessRequest.Parser, async (r, ct) =>
         {
             await service.ExecAsync(TaskProtoMapper.ToCommand(r), ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "ResizePty", ResizePtyRequest.Parser, async (r, ct) =>
+        Add("ResizePty", ResizePtyRequest.Parser, async (r, ct) =>
         {
             await service.ResizePtyAsync(r.Id, r.ExecId, r.Width, r.Height, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "CloseIO", CloseIORequest.Parser, async (r, ct) =>
+        Add("CloseIO", CloseIORequest.Parser, async (r, ct) =>
         {
             await service.CloseIOAsync(r.Id, r.ExecId, r.Stdin, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "Update", UpdateTaskRequest.Parser, async (r, ct) =>
+        Add("Update", UpdateTaskRequest.Parser, async (r, ct) =>
         {
             await service.UpdateAsync(r.Id, TaskProtoMapper.ResourcesJson(r), r.Annotations, ct).ConfigureAwait(false);
             return EmptyResponse;
         });
-        Add(server, name, "Wait", WaitRequest.Parser, async (r, ct) =>
+        Add("Wait", WaitRequest.Parser, async (r, ct) =>
             TaskProtoMapper.ToWaitResponse(await service.WaitAsync(r.Id, r.ExecId, ct).ConfigureAwait(false)));
-        Add(server, name, "Stats", StatsRequest.Parser, async (r, ct) =>
+        Add("Stats", StatsRequest.Parser, async (r, ct) =>
             TaskProtoMapper.ToStatsResponse(await service.StatsAsync(r.Id, ct).ConfigureAwait(false)));
-        Add(server, name, "Connect", ConnectRequest.Parser, (r, _) =>
+        Add("Connect", ConnectRequest.Parser, (r, _) =>
         {
             var result = service.Connect(r.Id);
             return Task.FromResult(new ConnectResponse { ShimPid = result.ShimPid, TaskPid = result.TaskPid, Version = result.Version });
         });
-        Add(server, name, "Shutdown", ShutdownRequest.Parser, (r, _) =>
+        Add("Shutdown", ShutdownRequest.Parser, (r, _) =>
         {
             service.Shutdown(r.Id, r.Now);
             return Task.FromResult(EmptyResponse);
         });
     }
 
-    // Wraps a handler so a ShimException (thrown synchronously or from the task) leaves as the
-    // matching ttrpc status; other exceptions are left to the server (status Unknown).
-    private static void Add<TRequest, TResponse>(
+    // Wraps a handler so that every failure leaves as the status of its kind (ShimErrors.Classify):
+    // a ShimException as it is, anything else classified, with its stack logged when unexpected.
+    // A cancellation passes through: the ttrpc server answers Cancelled or DeadlineExceeded.
+    private static void AddMethod<TRequest, TResponse>(
         TtrpcServer server,
         string service,
         string method,
         MessageParser<TRequest> parser,
-        Func<TRequest, CancellationToken, Task<TResponse>> handler)
+        Func<TRequest, CancellationToken, Task<TResponse>> handler,
+        ILogger logger)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
@@ -130,9 +139,14 @@ internal static class TaskTtrpcAdapter
             {
                 return await handler(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (ShimException ex)
+            catch (Exception ex) when (ShimErrors.Classify(ex, method, out var unexpected) is { } error)
             {
-                throw new TtrpcException(ToStatusCode(ex.Kind), ex.Message, ex);
+                if (unexpected)
+                {
+                    logger.Error(ex, "task {Method} failed unexpectedly", method);
+                }
+
+                throw new TtrpcException(ToStatusCode(error.Kind), error.Message, ex);
             }
         });
     }

@@ -43,7 +43,7 @@ internal sealed class ShimComponentHarness : IAsyncDisposable
         _listener.Bind(new UnixDomainSocketEndPoint(taskSocket));
         _listener.Listen(16);
         _server = new TtrpcServer(new TtrpcServerOptions());
-        TaskTtrpcAdapter.Register(_server, Service);
+        TaskTtrpcAdapter.Register(_server, Service, Serilog.Core.Logger.None);
         _serving = _server.ServeAsync(_listener, CancellationToken.None);
         TaskSocket = taskSocket;
     }

@@ -13,8 +13,16 @@ internal sealed class FakeSandboxFactory : ISandboxFactory
 
     public FakeSandbox Last => Created.Last();
 
+    /// <summary>When set, CreateAsync throws what it returns (a VM that cannot be made).</summary>
+    public Func<Exception>? FailWith { get; set; }
+
     public Task<ISandbox> CreateAsync(SandboxRequest request, CancellationToken cancellationToken)
     {
+        if (FailWith is { } fail)
+        {
+            throw fail();
+        }
+
         var sandbox = new FakeSandbox(request);
         Configure?.Invoke(sandbox);
         Created.Enqueue(sandbox);
