@@ -1,3 +1,4 @@
+using SevShim.Errors;
 using SevShim.Events;
 using SevShim.Sandbox;
 using SevShim.Tasks;
@@ -28,7 +29,11 @@ internal sealed class DaemonServices : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(context);
         var events = new TaskEventPublisher(context.Arguments.Namespace, new TtrpcEventForwarder(TtrpcAddress(context)), context.Log);
         var (version, _) = AdminCommands.VersionInfo();
-        var tasks = new TaskService(sandboxes, events, context.Log, new TaskServiceOptions { Version = "sevshim " + version });
+        var tasks = new TaskService(sandboxes, events, context.Log, new TaskServiceOptions
+        {
+            Version = "sevshim " + version,
+            Failpoints = Failpoints.FromEnvironment(context.Environment.Get(Failpoints.EnvironmentVariable), context.Log),
+        });
         TaskTtrpcAdapter.Register(context.Server, tasks, context.Log);
         _ = tasks.ShutdownRequested.ContinueWith(
             _ => context.Lifetime.RequestExit("Shutdown with no container left"),

@@ -13,6 +13,7 @@ internal sealed partial class TaskService
     /// </summary>
     public async Task<ExitResult> DeleteAsync(string id, string execId, CancellationToken cancellationToken)
     {
+        await _options.Failpoints.HitAsync(execId.Length == 0 ? "delete" : "delete.exec", cancellationToken).ConfigureAwait(false);
         if (execId.Length > 0)
         {
             return await DeleteExecAsync(id, execId, cancellationToken).ConfigureAwait(false);

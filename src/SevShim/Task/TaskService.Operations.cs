@@ -10,6 +10,7 @@ internal sealed partial class TaskService
     /// <summary>Kill: sends a signal; <paramref name="all"/> signals every process of the container.</summary>
     public async Task KillAsync(string id, string execId, uint signal, bool all, CancellationToken cancellationToken)
     {
+        await _options.Failpoints.HitAsync("kill", cancellationToken).ConfigureAwait(false);
         Task startSettled;
         lock (_sync)
         {
@@ -138,7 +139,16 @@ internal sealed partial class TaskService
         lock (_sync)
         {
             var container = FindContainerLocked(id);
-            FindProcessLocked(id, execId).Machine.Ensure(ProcessOperation.ResizePty);
+            var process = FindProcessLocked(id, execId);
+            if (process.Machine.State == ProcessState.Stopped)
+            {
+                // ctr and kubelet resize on SIGWINCH and may race the process's exit; the runc
+                // shim's stopped init accepts a resize as a no-op, so a `ctr run -t` that ends
+                // never prints a resize error. The terminal is gone: nothing to do.
+                return;
+            }
+
+            process.Machine.Ensure(ProcessOperation.ResizePty);
             sandbox = container.Sandbox;
         }
 

@@ -74,6 +74,7 @@ internal sealed partial class TaskService : IAsyncDisposable
                 $"sevshim: cannot restore task {command.Id} from checkpoint {command.Checkpoint}: checkpoint/restore of containers in a pod VM is not supported; create it without a checkpoint");
         }
 
+        await _options.Failpoints.HitAsync("create", cancellationToken).ConfigureAwait(false);
         await _podGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -105,6 +106,7 @@ internal sealed partial class TaskService : IAsyncDisposable
                 _podId = podId;
                 _exitLoop = Task.Run(() => RunExitLoopAsync(sandbox), CancellationToken.None);
                 createdSandbox = true;
+                await _options.Failpoints.HitAsync("create.after-sandbox", cancellationToken).ConfigureAwait(false);
             }
             else if (!string.Equals(podId, _podId, StringComparison.Ordinal))
             {
@@ -147,6 +149,7 @@ internal sealed partial class TaskService : IAsyncDisposable
     /// <summary>Start: starts the init process (empty <paramref name="execId"/>) or an exec; returns its pid.</summary>
     public async Task<uint> StartAsync(string id, string execId, CancellationToken cancellationToken)
     {
+        await _options.Failpoints.HitAsync(execId.Length == 0 ? "start" : "start.exec", cancellationToken).ConfigureAwait(false);
         var container = GetContainer(id);
         await container.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -228,6 +231,7 @@ internal sealed partial class TaskService : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(command);
         ValidateId(command.ExecId, "exec id");
+        await _options.Failpoints.HitAsync("exec", cancellationToken).ConfigureAwait(false);
         var container = GetContainer(command.ContainerId);
         await container.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

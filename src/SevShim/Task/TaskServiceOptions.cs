@@ -1,3 +1,5 @@
+using SevShim.Errors;
+
 namespace SevShim.Tasks;
 
 /// <summary>Settings of <see cref="TaskService"/>; the defaults suit production.</summary>
@@ -18,6 +20,9 @@ internal sealed record TaskServiceOptions
 
     /// <summary>Bound on stopping the pod's VM after its last container is deleted.</summary>
     public TimeSpan SandboxShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Fault injection for the soak tests (SEVSHIM_FAILPOINTS); inert by default.</summary>
+    public Failpoints Failpoints { get; init; } = Failpoints.Inert;
 
     /// <summary>Clock for exit times it has to make up and for the grace delay.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

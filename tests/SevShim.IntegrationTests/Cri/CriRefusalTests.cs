@@ -11,7 +11,7 @@ namespace SevShim.IntegrationTests.Cri;
 /// is privileged inside the VM: it can mount, and it sees no host device.
 /// </summary>
 [Collection(CtrCollection.Name)]
-public sealed class CriRefusalTests(CriFixture fixture)
+public sealed partial class CriRefusalTests(CriFixture fixture)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(30);
 
@@ -172,22 +172,39 @@ public sealed class CriRefusalTests(CriFixture fixture)
         Assert.True(leaks.Count == 0, $"after RemovePodSandbox of {pod.Id} ({pod.Handler}) these remain:\n" + string.Join('\n', leaks));
     }
 
-    /// <summary>What a pod that never ran could leave: shims, QEMUs, their state, links, netns files.</summary>
-    private static class Footprint
+    /// <summary>
+    /// What a pod that never ran could leave: shims, QEMUs, their state, links, netns files. A
+    /// refused pod has no id to look for, so this is machine-wide, minus the pods of other
+    /// containerd instances (another suite on the same machine): a shim whose -address is not
+    /// this instance's, and the QEMU and /run/sevshim entry of its -id.
+    /// </summary>
+    private static partial class Footprint
     {
         public static async Task<HashSet<string>> OfAsync(CriContainerd c)
         {
+            var shims = CtrHost.ProcessesWith("containerd-shim-sevshim");
+            var foreign = shims
+                .Where(p => !p.CommandLine.Contains(c.Address, StringComparison.Ordinal))
+                .Select(p => ShimId().Match(p.CommandLine))
+                .Where(m => m.Success)
+                .Select(m => m.Groups[1].Value)
+                .ToHashSet(StringComparer.Ordinal);
+            bool Foreign(string text) => foreign.Any(id => text.Contains(id, StringComparison.Ordinal));
+
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var needle in new[] { "containerd-shim-sevshim", "qemu-system" })
+            foreach (var p in shims.Concat(CtrHost.ProcessesWith("qemu-system")))
             {
-                seen.UnionWith(CtrHost.ProcessesWith(needle).Select(p => $"process {p.Pid} {p.CommandLine}"));
+                if (!Foreign(p.CommandLine))
+                {
+                    seen.Add($"process {p.Pid} {p.CommandLine}");
+                }
             }
 
             foreach (var dir in new[] { CtrContainerd.ShimStateRoot, Path.GetDirectoryName(c.BundleOf("x"))!, Path.Combine(c.CriStateDir, "sandboxes"), c.ShimSocketDir })
             {
                 if (Directory.Exists(dir))
                 {
-                    seen.UnionWith(Directory.EnumerateFileSystemEntries(dir).Select(e => "entry " + e));
+                    seen.UnionWith(Directory.EnumerateFileSystemEntries(dir).Where(e => !Foreign(e)).Select(e => "entry " + e));
                 }
             }
 
@@ -195,5 +212,8 @@ public sealed class CriRefusalTests(CriFixture fixture)
             seen.UnionWith((await c.Netns.LinksAsync("tun")).Select(l => "tap " + l));
             return seen;
         }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@" -id (\S+)")]
+        private static partial System.Text.RegularExpressions.Regex ShimId();
     }
 }

@@ -27,7 +27,7 @@ internal sealed class ShimComponentHarness : IAsyncDisposable
     private readonly TaskEventPublisher _publisher;
     private TtrpcClient? _client;
 
-    public ShimComponentHarness()
+    public ShimComponentHarness(TaskServiceOptions? options = null)
     {
         EventsSocket = Path.Combine(_dir.FullName, "events.sock");
         Forward = new FakeForwardServer(EventsSocket, Received);
@@ -36,7 +36,7 @@ internal sealed class ShimComponentHarness : IAsyncDisposable
             new TtrpcEventForwarder(EventsSocket),
             Serilog.Core.Logger.None,
             new EventPublisherOptions { InitialRetryDelay = TimeSpan.FromMilliseconds(20), MaxRetryDelay = TimeSpan.FromMilliseconds(200) });
-        Service = new TaskService(Factory, _publisher, Serilog.Core.Logger.None, new TaskServiceOptions { ShimPid = 777, Version = "component" });
+        Service = new TaskService(Factory, _publisher, Serilog.Core.Logger.None, (options ?? new TaskServiceOptions()) with { ShimPid = 777, Version = "component" });
 
         var taskSocket = Path.Combine(_dir.FullName, "task.sock");
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
