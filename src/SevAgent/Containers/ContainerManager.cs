@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -56,7 +56,7 @@ internal sealed class ContainerManager
         {
             if (!_containers.TryAdd(id, container))
             {
-                throw new RpcException(new Status(StatusCode.AlreadyExists, $"container {id} already exists: delete it first or use another id"));
+                throw AgentException.AlreadyExists($"container {id} already exists: delete it first or use another id");
             }
         }
 
@@ -144,8 +144,7 @@ internal sealed class ContainerManager
             {
                 if (!container.Execs.TryAdd(request.ExecId, process))
                 {
-                    throw new RpcException(new Status(StatusCode.AlreadyExists,
-                        $"exec {request.ExecId} already exists in container {container.Id}: use another exec id or DeleteProcess it"));
+                    throw AgentException.AlreadyExists($"exec {request.ExecId} already exists in container {container.Id}: use another exec id or DeleteProcess it");
                 }
             }
 
@@ -206,7 +205,7 @@ internal sealed class ContainerManager
         if (process.Pid > 0 && !process.HasExited && Native.LibC.kill(process.Pid, (int)request.Signal) < 0 &&
             System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Native.LibC.ESRCH)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"signalling {process.Name} failed: {Native.LibC.LastError()}"));
+            throw AgentException.Internal($"signalling {process.Name} failed: {Native.LibC.LastError()}");
         }
     }
 
@@ -227,8 +226,7 @@ internal sealed class ContainerManager
             {
                 if (!force && container.State is ContainerState.Running or ContainerState.Paused)
                 {
-                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                        $"container {id} is {container.State.ToString().ToLowerInvariant()}: stop it first or delete with force"));
+                    throw AgentException.FailedPrecondition($"container {id} is {container.State.ToString().ToLowerInvariant()}: stop it first or delete with force");
                 }
             }
 
@@ -251,7 +249,7 @@ internal sealed class ContainerManager
         var process = GetProcess(id, execId);
         if (!process.HasExited)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{process.Name} is still running: signal it and wait first"));
+            throw AgentException.FailedPrecondition($"{process.Name} is still running: signal it and wait first");
         }
 
         lock (container.Sync)
@@ -306,7 +304,7 @@ internal sealed class ContainerManager
         var container = Get(id);
         if (!container.CreatedByCrun || !Directory.Exists(_cgroups.Directory(container.CgroupsPath, "memory")))
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"container {id} has no cgroup (not created by crun yet, or removed)"));
+            throw AgentException.FailedPrecondition($"container {id} has no cgroup (not created by crun yet, or removed)");
         }
 
         return CgroupStatsReader.Read(_cgroups, container.CgroupsPath);
@@ -333,7 +331,7 @@ internal sealed class ContainerManager
         {
             return container.Execs.TryGetValue(execId, out var process)
                 ? process
-                : throw new RpcException(new Status(StatusCode.NotFound, $"exec {execId} not found in container {id}"));
+                : throw AgentException.NotFound($"exec {execId} not found in container {id}");
         }
     }
 
@@ -361,9 +359,9 @@ internal sealed class ContainerManager
             {
                 await DeleteAsync(container.Id, force: true, cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException e)
+            catch (AgentException e)
             {
-                _log.LogWarning("shutdown: deleting container {Id} failed: {Error}", container.Id, e.Status.Detail);
+                _log.LogWarning("shutdown: deleting container {Id} failed: {Error}", container.Id, e.Message);
             }
         }
     }
@@ -374,7 +372,7 @@ internal sealed class ContainerManager
         {
             return _containers.TryGetValue(id, out var container)
                 ? container
-                : throw new RpcException(new Status(StatusCode.NotFound, $"container {id} not found: create it first"));
+                : throw AgentException.NotFound($"container {id} not found: create it first");
         }
     }
 
@@ -387,8 +385,7 @@ internal sealed class ContainerManager
         {
             if (target.Init.Pid <= 0 || target.Init.HasExited || target.State is not (ContainerState.Created or ContainerState.Running or ContainerState.Paused))
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"container {id} is {target.State.ToString().ToLowerInvariant()}: its namespaces can be joined only while its init process runs"));
+                throw AgentException.FailedPrecondition($"container {id} is {target.State.ToString().ToLowerInvariant()}: its namespaces can be joined only while its init process runs");
             }
 
             return target.Init.Pid;
@@ -451,9 +448,9 @@ internal sealed class ContainerManager
             {
                 await _crun.RunAsync($"delete container {container.Id}", ["delete", "--force", container.Id], cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException e)
+            catch (AgentException e)
             {
-                _log.LogWarning("crun delete {Id}: {Error}", container.Id, e.Status.Detail);
+                _log.LogWarning("crun delete {Id}: {Error}", container.Id, e.Message);
             }
 
             // crun delete --force SIGKILLs the processes; their exits arrive through the reaper.
@@ -490,12 +487,11 @@ internal sealed class ContainerManager
         {
             if (!allowed.Contains(container.State))
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"cannot {action} container {container.Id}: it is {container.State.ToString().ToLowerInvariant()}, " +
-                    $"must be {string.Join(" or ", allowed.Select(s => s.ToString().ToLowerInvariant()))}"));
+                throw AgentException.FailedPrecondition($"cannot {action} container {container.Id}: it is {container.State.ToString().ToLowerInvariant()}, " +
+                    $"must be {string.Join(" or ", allowed.Select(s => s.ToString().ToLowerInvariant()))}");
             }
         }
     }
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static AgentException Invalid(string message) => AgentException.InvalidArgument(message);
 }

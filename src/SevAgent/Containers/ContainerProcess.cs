@@ -1,6 +1,6 @@
-using Grpc.Core;
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Native;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -63,18 +63,18 @@ internal sealed class ContainerProcess
     {
         if (_ptyMaster is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{Name} has no terminal: create it with stdio.terminal"));
+            throw AgentException.FailedPrecondition($"{Name} has no terminal: create it with stdio.terminal");
         }
 
         if (HasExited)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{Name} has exited"));
+            throw AgentException.FailedPrecondition($"{Name} has exited");
         }
 
         var size = new LibC.WinSize { Cols = (ushort)Math.Min(width, ushort.MaxValue), Rows = (ushort)Math.Min(height, ushort.MaxValue) };
         if (LibC.ioctl(Fd.Raw(_ptyMaster), LibC.TIOCSWINSZ, &size) < 0)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"resizing the terminal of {Name} failed: {LibC.LastError()}"));
+            throw AgentException.Internal($"resizing the terminal of {Name} failed: {LibC.LastError()}");
         }
     }
 

@@ -1,5 +1,5 @@
-using Grpc.Core;
 using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -38,14 +38,12 @@ internal static class NamespaceJoins
         {
             if (!ProcLinks.TryGetValue(join.Type, out var link))
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"container {containerId}: namespace_joins type '{join.Type}' cannot be joined: use one of {string.Join(", ", ProcLinks.Keys)}"));
+                throw AgentException.InvalidArgument($"container {containerId}: namespace_joins type '{join.Type}' cannot be joined: use one of {string.Join(", ", ProcLinks.Keys)}");
             }
 
             if (join.ContainerId == containerId)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"container {containerId}: namespace_joins names the container itself for {join.Type}: name another container of the pod"));
+                throw AgentException.InvalidArgument($"container {containerId}: namespace_joins names the container itself for {join.Type}: name another container of the pod");
             }
 
             PathGuard.CheckId(join.ContainerId, "namespace_joins container_id");

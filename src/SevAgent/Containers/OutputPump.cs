@@ -1,8 +1,9 @@
+using Grpc.Core;
 using System.Threading.Channels;
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -50,8 +51,7 @@ internal sealed class OutputPump
     {
         if (Interlocked.CompareExchange(ref _readerActive, 1, 0) != 0)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"{_name} already has a reader: cancel the other ReadStdout/ReadStderr call first"));
+            throw AgentException.FailedPrecondition($"{_name} already has a reader: cancel the other ReadStdout/ReadStderr call first");
         }
 
         try

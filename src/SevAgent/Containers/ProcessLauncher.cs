@@ -1,11 +1,11 @@
 using System.Globalization;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Hosting;
 using SevAgent.Native;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -123,7 +123,7 @@ internal sealed class ProcessLauncher
             var pidText = await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false);
             if (!int.TryParse(pidText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"{what}: crun wrote no pid to {pidFile} ('{pidText.Trim()}')"));
+                throw AgentException.Internal($"{what}: crun wrote no pid to {pidFile} ('{pidText.Trim()}')");
             }
 
             process.Pid = pid;

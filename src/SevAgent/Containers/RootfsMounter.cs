@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Native;
 using SevAgent.Protocol.V1;
 using SevAgentProto;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -77,12 +77,11 @@ internal sealed class RootfsMounter : IDisposable
         var fsType = disk.FsType.Length > 0 ? disk.FsType : "ext4";
         if (fsType is not ("ext4" or "xfs" or "ext3" or "ext2" or "btrfs" or "squashfs" or "erofs" or "vfat"))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what}: file system type '{fsType}' is not supported (ext4, xfs, btrfs, squashfs, erofs, vfat)"));
+            throw AgentException.InvalidArgument($"{what}: file system type '{fsType}' is not supported (ext4, xfs, btrfs, squashfs, erofs, vfat)");
         }
 
         await _modules.WaitForAsync(fsType is "ext4" or "ext3" or "ext2" ? [.. DiskModules, "ext4"] : DiskModules, cancellationToken).ConfigureAwait(false);
-        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
-            $"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first"));
+        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw AgentException.InvalidArgument($"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first");
         Directory.CreateDirectory(target);
         var options = disk.Options.Length > 0 ? disk.Options : null;
         var flags = readOnly ? LibC.MS_RDONLY : 0;
@@ -95,7 +94,7 @@ internal sealed class RootfsMounter : IDisposable
             var errno = Marshal.GetLastPInvokeError();
             if (errno != LibC.ENXIO || DateTime.UtcNow >= deadline)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.ErrorText(errno)}"));
+                throw AgentException.Internal($"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.ErrorText(errno)}");
             }
 
             Thread.Sleep(50);
@@ -204,7 +203,7 @@ internal sealed class RootfsMounter : IDisposable
             var data = tmpfs.SizeBytes > 0 ? $"mode=1777,size={tmpfs.SizeBytes}" : "mode=1777";
             if (LibC.mount("shm", dir, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, data) < 0)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting a tmpfs ({data}) at {dir} failed: {LibC.LastError()}"));
+                throw AgentException.Internal($"{what}: mounting a tmpfs ({data}) at {dir} failed: {LibC.LastError()}");
             }
 
             _log.LogInformation("pod tmpfs {Name} mounted at {Dir} ({Data})", tmpfs.Name, dir, data);
@@ -247,9 +246,8 @@ internal sealed class RootfsMounter : IDisposable
             if (!MountInfo.IsMountPoint(_options.ShareDir) &&
                 LibC.mount(AgentConstants.ShareMountTag, _options.ShareDir, "9p", 0, "trans=virtio,version=9p2000.L,msize=524288") < 0)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {LibC.LastError()}; " +
-                    "the VM needs -device virtio-9p-pci,mount_tag=sevshare and the 9p modules"));
+                throw AgentException.FailedPrecondition($"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {LibC.LastError()}; " +
+                    "the VM needs -device virtio-9p-pci,mount_tag=sevshare and the 9p modules");
             }
 
             _shareReady = true;

@@ -1,7 +1,7 @@
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -51,7 +51,7 @@ internal sealed class VolumeCopies : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"writing the guest copy of volume {request.Name}: {e.Message}"));
+            throw AgentException.Internal($"writing the guest copy of volume {request.Name}: {e.Message}");
         }
         finally
         {
@@ -68,7 +68,7 @@ internal sealed class VolumeCopies : IDisposable
         var tree = Path.Combine(dir, "tree");
         return File.Exists(file) ? file
             : Directory.Exists(tree) ? tree
-            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{what}: volume {name} was not synced: call SyncVolume before CreateContainer"));
+            : throw AgentException.FailedPrecondition($"{what}: volume {name} was not synced: call SyncVolume before CreateContainer");
     }
 
     /// <summary>Removes the copies whose names start with "&lt;containerId&gt;." (the container is gone).</summary>
@@ -116,7 +116,7 @@ internal sealed class VolumeCopies : IDisposable
     {
         if (request.Entries.Count != 1 || request.Entries[0].Kind != VolumeEntryKind.File)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"volume {request.Name} is a single file: give exactly one file entry"));
+            throw AgentException.InvalidArgument($"volume {request.Name} is a single file: give exactly one file entry");
         }
 
         var entry = request.Entries[0];
@@ -160,7 +160,7 @@ internal sealed class VolumeCopies : IDisposable
                     ReplaceWith(target, temp => File.CreateSymbolicLink(temp, entry.LinkTarget));
                     break;
                 default:
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"volume {request.Name}: entry {relative} has an unknown kind {entry.Kind}"));
+                    throw AgentException.InvalidArgument($"volume {request.Name}: entry {relative} has an unknown kind {entry.Kind}");
             }
         }
 
@@ -218,8 +218,7 @@ internal sealed class VolumeCopies : IDisposable
         if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal) || path.StartsWith('/') ||
             segments.Any(s => s.Length == 0 || s is "." or ".." || s.EndsWith(TempSuffix, StringComparison.Ordinal)))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"volume {volume}: entry path '{path}' is not a plain relative path (no leading '/', no empty, '.' or '..' segments)"));
+            throw AgentException.InvalidArgument($"volume {volume}: entry path '{path}' is not a plain relative path (no leading '/', no empty, '.' or '..' segments)");
         }
 
         return path;
@@ -237,8 +236,7 @@ internal sealed class VolumeCopies : IDisposable
             var info = new DirectoryInfo(current);
             if (!info.Exists || info.LinkTarget is not null)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"volume {volume}: entry '{relative}' lies under '{Path.GetRelativePath(tree, current)}', which is not a directory of the volume (list a directory before its children)"));
+                throw AgentException.InvalidArgument($"volume {volume}: entry '{relative}' lies under '{Path.GetRelativePath(tree, current)}', which is not a directory of the volume (list a directory before its children)");
             }
         }
     }

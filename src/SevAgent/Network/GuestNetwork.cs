@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Grpc.Core;
 using Netlink;
 using SevAgent.Guest;
 using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Network;
 
@@ -118,7 +118,7 @@ internal sealed class GuestNetwork
         }
         catch (NetlinkException ex)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"configuring the pod network: {step}: {ex.Message}"));
+            throw AgentException.FailedPrecondition($"configuring the pod network: {step}: {ex.Message}");
         }
     }
 
@@ -130,7 +130,7 @@ internal sealed class GuestNetwork
         }
         catch (NetlinkException ex)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"configuring the pod network: opening rtnetlink: {ex.Message}"));
+            throw AgentException.FailedPrecondition($"configuring the pod network: opening rtnetlink: {ex.Message}");
         }
     }
 
@@ -167,10 +167,9 @@ internal sealed class GuestNetwork
         }
     }
 
-    private static RpcException NoSuchNic(List<Nic> missing, IReadOnlyList<LinkInfo> links, TimeSpan waited) => new(new Status(
-        StatusCode.NotFound,
+    private static AgentException NoSuchNic(List<Nic> missing, IReadOnlyList<LinkInfo> links, TimeSpan waited) => AgentException.NotFound(
         $"no guest NIC has the MAC of {string.Join(", ", missing.Select(m => $"{m.Name} ({Mac(m.Mac)})"))} after {waited.TotalSeconds} s " +
-        $"(guest links: {string.Join(", ", links.Select(l => $"{l.Name} {Mac(l.HardwareAddress)}"))}): is virtio_net in the guest image?"));
+        $"(guest links: {string.Join(", ", links.Select(l => $"{l.Name} {Mac(l.HardwareAddress)}"))}): is virtio_net in the guest image?");
 
     private static Nic Validate(NetworkInterface nic)
     {
@@ -234,7 +233,7 @@ internal sealed class GuestNetwork
     private static IPAddress Address(ReadOnlySpan<byte> bytes, string what) =>
         bytes.Length is 4 or 16 ? new IPAddress(bytes) : throw Invalid($"{what} is {bytes.Length} bytes; an IPv4 address has 4, an IPv6 one 16");
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static AgentException Invalid(string message) => AgentException.InvalidArgument(message);
 
     private static string Mac(byte[] mac) => Convert.ToHexString(mac).ToLowerInvariant() is var hex && hex.Length == 12
         ? string.Join(':', Enumerable.Range(0, 6).Select(i => hex.Substring(i * 2, 2)))

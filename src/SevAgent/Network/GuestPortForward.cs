@@ -1,8 +1,9 @@
+using Grpc.Core;
 using System.Net;
 using System.Net.Sockets;
 using Google.Protobuf;
-using Grpc.Core;
 using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Network;
 
@@ -33,7 +34,7 @@ internal sealed class GuestPortForward
         var first = requests.Current;
         if (first.Port is 0 or > 65535)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"ForwardPort: port {first.Port} is not a TCP port (1 to 65535) in the first message"));
+            throw AgentException.InvalidArgument($"ForwardPort: port {first.Port} is not a TCP port (1 to 65535) in the first message");
         }
 
         var endpoint = new IPEndPoint(first.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, (int)first.Port);
@@ -44,7 +45,7 @@ internal sealed class GuestPortForward
         }
         catch (SocketException ex)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"nothing accepts TCP connections on {endpoint} in the pod VM ({ex.SocketErrorCode})"));
+            throw AgentException.Unavailable($"nothing accepts TCP connections on {endpoint} in the pod VM ({ex.SocketErrorCode})");
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

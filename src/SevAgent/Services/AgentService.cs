@@ -1,11 +1,12 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Google.Protobuf.WellKnownTypes;
 using SevAgent.Containers;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Network;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
+using SevAgent.Errors;
 
 namespace SevAgent.Services;
 
@@ -118,8 +119,7 @@ internal sealed class AgentService : Agent.AgentBase
     public override async Task<CloseStdinResponse> CloseStdin(CloseStdinRequest request, ServerCallContext context)
     {
         var process = _containers.GetProcess(request.ContainerId, request.ExecId);
-        var stdin = process.Stdin ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stdin (stdio.stdin=false)"));
+        var stdin = process.Stdin ?? throw AgentException.FailedPrecondition($"{process.Name} was created without stdin (stdio.stdin=false)");
         await stdin.CloseAsync(context.CancellationToken);
         return new CloseStdinResponse();
     }
@@ -133,8 +133,7 @@ internal sealed class AgentService : Agent.AgentBase
     public override Task ReadStdout(ReadStreamRequest request, IServerStreamWriter<OutputChunk> responseStream, ServerCallContext context)
     {
         var process = _containers.GetProcess(request.ContainerId, request.ExecId);
-        var pump = process.Stdout ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stdout (stdio.stdout=false)"));
+        var pump = process.Stdout ?? throw AgentException.FailedPrecondition($"{process.Name} was created without stdout (stdio.stdout=false)");
         return pump.CopyToAsync(responseStream, context.CancellationToken);
     }
 
@@ -146,8 +145,7 @@ internal sealed class AgentService : Agent.AgentBase
             return Task.CompletedTask;
         }
 
-        var pump = process.Stderr ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stderr (stdio.stderr=false)"));
+        var pump = process.Stderr ?? throw AgentException.FailedPrecondition($"{process.Name} was created without stderr (stdio.stderr=false)");
         return pump.CopyToAsync(responseStream, context.CancellationToken);
     }
 
@@ -162,12 +160,11 @@ internal sealed class AgentService : Agent.AgentBase
         var first = requestStream.Current;
         if (first.ContainerId.Length == 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first WriteStdin message must name container_id (and exec_id)"));
+            throw AgentException.InvalidArgument("the first WriteStdin message must name container_id (and exec_id)");
         }
 
         var process = _containers.GetProcess(first.ContainerId, first.ExecId);
-        var stdin = process.Stdin ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stdin (stdio.stdin=false)"));
+        var stdin = process.Stdin ?? throw AgentException.FailedPrecondition($"{process.Name} was created without stdin (stdio.stdin=false)");
         using var claim = stdin.Claim(process.Name);
         ulong written = 0;
         var chunk = first;

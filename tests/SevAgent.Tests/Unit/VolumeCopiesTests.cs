@@ -1,9 +1,9 @@
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using SevAgent.Containers;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Tests.Unit;
 
@@ -58,9 +58,9 @@ public sealed class VolumeCopiesTests : IDisposable
     {
         var request = new SyncVolumeRequest { Name = "c1.2" };
         request.Entries.Add(new VolumeEntry { Path = path, Kind = VolumeEntryKind.File, Mode = 420, Content = ByteString.CopyFromUtf8("x") });
-        var e = await Assert.ThrowsAsync<RpcException>(() => _copies.SyncAsync(request, CancellationToken.None));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(path, e.Status.Detail, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<AgentException>(() => _copies.SyncAsync(request, CancellationToken.None));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class VolumeCopiesTests : IDisposable
         var request = new SyncVolumeRequest { Name = "c1.3" };
         request.Entries.Add(new VolumeEntry { Path = "link", Kind = VolumeEntryKind.Symlink, LinkTarget = outside });
         request.Entries.Add(new VolumeEntry { Path = "link/owned", Kind = VolumeEntryKind.File, Mode = 420, Content = ByteString.CopyFromUtf8("x") });
-        var e = await Assert.ThrowsAsync<RpcException>(() => _copies.SyncAsync(request, CancellationToken.None));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var e = await Assert.ThrowsAsync<AgentException>(() => _copies.SyncAsync(request, CancellationToken.None));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
     }
 
@@ -81,7 +81,7 @@ public sealed class VolumeCopiesTests : IDisposable
         await _copies.SyncAsync(File1("c1.0", "a"), CancellationToken.None);
         await _copies.SyncAsync(File1("c10.0", "b"), CancellationToken.None);
         _copies.Forget("c1");
-        Assert.Throws<RpcException>(() => _copies.Resolve("c1.0", "test"));
+        Assert.Throws<AgentException>(() => _copies.Resolve("c1.0", "test"));
         Assert.Equal("b", File.ReadAllText(_copies.Resolve("c10.0", "test")));
     }
 
