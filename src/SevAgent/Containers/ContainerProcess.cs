@@ -36,6 +36,18 @@ internal sealed class ContainerProcess
 
     public StdinWriter? Stdin { get; set; }
 
+    /// <summary>The stdin writer; FAILED_PRECONDITION when the process has none.</summary>
+    public StdinWriter RequireStdin() =>
+        Stdin ?? throw AgentException.FailedPrecondition($"{Name} was created without stdin (stdio.stdin=false)");
+
+    /// <summary>The stdout (or terminal) pump; FAILED_PRECONDITION when the process has none.</summary>
+    public OutputPump RequireStdout() =>
+        Stdout ?? throw AgentException.FailedPrecondition($"{Name} was created without stdout (stdio.stdout=false)");
+
+    /// <summary>The stderr pump; FAILED_PRECONDITION when the process has none.</summary>
+    public OutputPump RequireStderr() =>
+        Stderr ?? throw AgentException.FailedPrecondition($"{Name} was created without stderr (stdio.stderr=false)");
+
     /// <summary>"container c1" or "exec e1 of container c1", for messages.</summary>
     public string Name => ExecId.Length == 0 ? $"container {ContainerId}" : $"exec {ExecId} of container {ContainerId}";
 

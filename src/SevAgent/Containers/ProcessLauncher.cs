@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Hosting;
 using SevAgent.Native;
-using SevAgent.Protocol.V1;
 using SevAgent.Stats;
 using SevAgent.Errors;
 
@@ -39,7 +38,7 @@ internal sealed class ProcessLauncher
     /// stdio into <paramref name="process"/> and returns its pid.
     /// </summary>
     public async Task<int> LaunchAsync(
-        ContainerProcess process, Stdio stdio, List<string> crunArgs, string pidFile, string logFile, string what,
+        ContainerProcess process, StdioSpec stdio, List<string> crunArgs, string pidFile, string logFile, string what,
         Container container, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(process);

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Native;
-using SevAgent.Protocol.V1;
 using SevAgentProto;
 using SevAgent.Errors;
 
@@ -71,7 +70,7 @@ internal sealed class RootfsMounter : IDisposable
     }
 
     /// <summary>Mounts a SCSI disk at <paramref name="target"/> (created); the caller unmounts it.</summary>
-    public async Task MountScsiAsync(ScsiRootfs disk, string target, bool readOnly, string what, CancellationToken cancellationToken)
+    public async Task MountScsiAsync(ScsiDisk disk, string target, bool readOnly, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(disk);
         var fsType = disk.FsType.Length > 0 ? disk.FsType : "ext4";
@@ -186,7 +185,7 @@ internal sealed class RootfsMounter : IDisposable
     /// as the CRI makes its host shm (CRI.md 1.5); later uses share it. It lives until the guest
     /// stops. Lock: <see cref="_shareGate"/> (also serialises the share mount; both are rare).
     /// </summary>
-    public async Task<string> EnsurePodTmpfsAsync(PodTmpfs tmpfs, string what, CancellationToken cancellationToken)
+    public async Task<string> EnsurePodTmpfsAsync(PodTmpfsSpec tmpfs, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tmpfs);
         PathGuard.CheckId(tmpfs.Name, what + " name");

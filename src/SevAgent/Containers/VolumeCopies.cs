@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SevAgent.Hosting;
-using SevAgent.Protocol.V1;
 using SevAgent.Errors;
 
 namespace SevAgent.Containers;
@@ -30,7 +29,7 @@ internal sealed class VolumeCopies : IDisposable
     }
 
     /// <summary>Applies one volume's content.</summary>
-    public async Task SyncAsync(SyncVolumeRequest request, CancellationToken cancellationToken)
+    public async Task SyncAsync(VolumeSyncSpec request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         PathGuard.CheckId(request.Name, "SyncVolume name");
@@ -112,9 +111,9 @@ internal sealed class VolumeCopies : IDisposable
     }
 
     // A file bind mount pins the inode: the new content goes into the same file.
-    private static void WriteSingleFile(string path, SyncVolumeRequest request)
+    private static void WriteSingleFile(string path, VolumeSyncSpec request)
     {
-        if (request.Entries.Count != 1 || request.Entries[0].Kind != VolumeEntryKind.File)
+        if (request.Entries.Count != 1 || request.Entries[0].Kind != VolumeEntryType.File)
         {
             throw AgentException.InvalidArgument($"volume {request.Name} is a single file: give exactly one file entry");
         }
@@ -129,7 +128,7 @@ internal sealed class VolumeCopies : IDisposable
         Chmod(path, entry.Mode);
     }
 
-    private void SyncTree(string tree, SyncVolumeRequest request)
+    private void SyncTree(string tree, VolumeSyncSpec request)
     {
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in request.Entries)
@@ -140,7 +139,7 @@ internal sealed class VolumeCopies : IDisposable
             wanted.Add(relative);
             switch (entry.Kind)
             {
-                case VolumeEntryKind.Directory:
+                case VolumeEntryType.Directory:
                     if (new FileInfo(target) is { LinkTarget: not null } || File.Exists(target))
                     {
                         File.Delete(target);
@@ -149,14 +148,14 @@ internal sealed class VolumeCopies : IDisposable
                     Directory.CreateDirectory(target);
                     Chmod(target, entry.Mode);
                     break;
-                case VolumeEntryKind.File:
+                case VolumeEntryType.File:
                     ReplaceWith(target, temp =>
                     {
-                        File.WriteAllBytes(temp, entry.Content.ToByteArray());
+                        File.WriteAllBytes(temp, entry.Content.Span);
                         Chmod(temp, entry.Mode);
                     });
                     break;
-                case VolumeEntryKind.Symlink:
+                case VolumeEntryType.Symlink:
                     ReplaceWith(target, temp => File.CreateSymbolicLink(temp, entry.LinkTarget));
                     break;
                 default:

@@ -5,6 +5,7 @@ using Netlink;
 using SevAgent.Network;
 using SevAgent.Protocol.V1;
 using SevAgent.Errors;
+using SevAgent.Services;
 
 namespace SevAgent.Tests.Component;
 
@@ -52,7 +53,7 @@ public sealed class GuestNetworkComponentTests : IDisposable
         await NetworkNamespace.RunAsync(NetnsPath, () =>
         {
             using var netlink = RouteNetlink.Open();
-            GuestNetwork.Apply(netlink, request);
+            GuestNetwork.Apply(netlink, AgentProtoMapper.ToSpec(request));
             return true;
         });
 
@@ -76,7 +77,7 @@ public sealed class GuestNetworkComponentTests : IDisposable
         var e = await Assert.ThrowsAsync<AgentException>(() => NetworkNamespace.RunAsync(NetnsPath, () =>
         {
             using var netlink = RouteNetlink.Open();
-            GuestNetwork.Apply(netlink, request);
+            GuestNetwork.Apply(netlink, AgentProtoMapper.ToSpec(request));
             return true;
         }));
         Assert.Equal(AgentErrorKind.NotFound, e.Kind);
@@ -92,7 +93,7 @@ public sealed class GuestNetworkComponentTests : IDisposable
     {
         var request = new ConfigureNetworkRequest();
         request.Interfaces.Add(new NetworkInterface { Name = name, HardwareAddress = ByteString.CopyFrom(new byte[macLength]), Mtu = (uint)mtu });
-        var e = Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, request));
+        var e = Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, AgentProtoMapper.ToSpec(request)));
         Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
@@ -103,9 +104,9 @@ public sealed class GuestNetworkComponentTests : IDisposable
         var request = new ConfigureNetworkRequest();
         request.Interfaces.Add(new NetworkInterface { Name = "eth0", HardwareAddress = ByteString.CopyFrom(Mac), Mtu = 1500 });
         request.Routes.Add(new NetworkRoute { Gateway = ByteString.CopyFrom([10, 0, 0]), Device = "eth0" });
-        Assert.Contains("3 bytes", Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, request)).Message, StringComparison.Ordinal);
+        Assert.Contains("3 bytes", Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, AgentProtoMapper.ToSpec(request))).Message, StringComparison.Ordinal);
         request.Routes[0] = new NetworkRoute { Gateway = ByteString.CopyFrom([10, 0, 0, 1]), Device = "eth9" };
-        Assert.Contains("no interface of the request is named eth9", Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, request)).Message, StringComparison.Ordinal);
+        Assert.Contains("no interface of the request is named eth9", Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, AgentProtoMapper.ToSpec(request))).Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Ip("netns", "delete", _ns);

@@ -13,7 +13,7 @@ public sealed class NamespaceJoinsTests
     {
         var paths = NamespaceJoins.Resolve(
             "app",
-            [new NamespaceJoin { Type = "ipc", ContainerId = "pause" }, new NamespaceJoin { Type = "mount", ContainerId = "pause" }],
+            [new NamespaceJoinSpec("ipc", "pause"), new NamespaceJoinSpec("mount", "pause")],
             PidOf);
 
         Assert.Equal("/proc/321/ns/ipc", paths["ipc"]);
@@ -28,7 +28,7 @@ public sealed class NamespaceJoinsTests
     [InlineData("ipc", "gone", "NotFound", "gone")]
     public void Bad_joins_are_refused_naming_them(string type, string container, string kind, string text)
     {
-        var e = Assert.Throws<AgentException>(() => NamespaceJoins.Resolve("app", [new NamespaceJoin { Type = type, ContainerId = container }], PidOf));
+        var e = Assert.Throws<AgentException>(() => NamespaceJoins.Resolve("app", [new NamespaceJoinSpec(type, container)], PidOf));
 
         Assert.Equal(Enum.Parse<AgentErrorKind>(kind), e.Kind);
         Assert.Contains(text, e.Message, StringComparison.Ordinal);
