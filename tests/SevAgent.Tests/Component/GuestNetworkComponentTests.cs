@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Netlink;
@@ -6,6 +5,7 @@ using SevAgent.Network;
 using SevAgent.Protocol.V1;
 using SevAgent.Errors;
 using SevAgent.Services;
+using static TestSupport.ToolRunner;
 
 namespace SevAgent.Tests.Component;
 
@@ -110,19 +110,4 @@ public sealed class GuestNetworkComponentTests : IDisposable
     }
 
     public void Dispose() => Ip("netns", "delete", _ns);
-
-    private static string Ip(params string[] args)
-    {
-        var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var ip = Process.Start(info)!;
-        var stdout = ip.StandardOutput.ReadToEnd();
-        var stderr = ip.StandardError.ReadToEnd();
-        ip.WaitForExit();
-        return ip.ExitCode == 0 ? stdout : throw new InvalidOperationException($"ip {string.Join(' ', args)}: {stderr}");
-    }
 }
