@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SevAgent.Errors;
 using SevAgent.Hosting;
-using SevAgent.Protocol.V1;
 using SevAgent.Stats;
 
 namespace SevAgent.Containers;
@@ -183,12 +182,8 @@ internal sealed class ContainerManager
         }
     }
 
-    /// <summary>
-    /// The container's cgroup statistics. The result is agent.proto's ContainerStats, which
-    /// CgroupStatsReader fills field for field from the cgroup files: a domain copy of it would
-    /// only be a second list of the same fields.
-    /// </summary>
-    public ContainerStats Stats(string id)
+    /// <summary>The container's cgroup figures; FAILED_PRECONDITION while it has no cgroup.</summary>
+    public CgroupStats Stats(string id)
     {
         var container = _registry.Get(id);
         if (!container.CreatedByCrun || !Directory.Exists(_cgroups.Directory(container.CgroupsPath, "memory")))

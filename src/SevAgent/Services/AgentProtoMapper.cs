@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using SevAgent.Containers;
+using SevAgent.Guest;
 using SevAgent.Network;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
@@ -62,6 +63,65 @@ internal static class AgentProtoMapper
     {
         ArgumentNullException.ThrowIfNull(exit);
         return new WaitProcessResponse { ExitStatus = (uint)exit.ExitStatus, ExitedAt = Timestamp.FromDateTimeOffset(exit.ExitedAt), Pid = pid };
+    }
+
+    public static ContainerStats ToStats(CgroupStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        var m = stats.Memory;
+        var reply = new ContainerStats
+        {
+            CgroupPath = stats.CgroupPath,
+            Cpu = new CpuStats
+            {
+                UsageUsec = stats.Cpu.UsageUsec, UserUsec = stats.Cpu.UserUsec, SystemUsec = stats.Cpu.SystemUsec,
+                NrPeriods = stats.Cpu.NrPeriods, NrThrottled = stats.Cpu.NrThrottled, ThrottledUsec = stats.Cpu.ThrottledUsec,
+            },
+            Memory = new MemoryStats
+            {
+                UsageBytes = m.UsageBytes, LimitBytes = m.LimitBytes, MaxUsageBytes = m.MaxUsageBytes, SwapUsageBytes = m.SwapUsageBytes,
+                EventsLow = m.EventsLow, EventsHigh = m.EventsHigh, EventsMax = m.EventsMax, EventsOom = m.EventsOom, EventsOomKill = m.EventsOomKill,
+            },
+            Pids = new PidsStats { Current = stats.Pids.Current, Limit = stats.Pids.Limit },
+            Io = new IoStats(),
+        };
+        reply.Memory.Stat.Add(m.Stat);
+        reply.Io.Devices.AddRange(stats.Io.Devices.Select(d => new IoDeviceStats
+        {
+            Major = d.Major, Minor = d.Minor, Rbytes = d.Rbytes, Wbytes = d.Wbytes, Rios = d.Rios, Wios = d.Wios, Dbytes = d.Dbytes, Dios = d.Dios,
+        }));
+        reply.Missing.AddRange(stats.Missing);
+        return reply;
+    }
+
+    public static GuestInfo ToGuestInfo(GuestFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var sev = facts.Sev;
+        var info = new GuestInfo
+        {
+            KernelRelease = facts.KernelRelease,
+            KernelVersion = facts.KernelVersion,
+            MemoryTotalBytes = facts.MemoryTotalBytes,
+            MemoryAvailableBytes = facts.MemoryAvailableBytes,
+            Cpus = facts.Cpus,
+            AgentVersion = facts.AgentVersion,
+            Sev = new SevStatus
+            {
+                State = sev.Known ? SevStatus.Types.State.Known : SevStatus.Types.State.Unknown,
+                Sev = sev.Sev,
+                SevEs = sev.SevEs,
+                Snp = sev.Snp,
+                MsrValue = sev.MsrValue,
+                Reason = sev.Reason,
+                KernelMessage = sev.KernelMessage,
+            },
+            KernelCommandLine = facts.KernelCommandLine,
+            AgentPid = facts.AgentPid,
+            CgroupV2 = facts.CgroupV2,
+        };
+        info.CgroupControllers.AddRange(facts.CgroupControllers);
+        return info;
     }
 
     public static OomEvent ToEvent(OomKill oom)

@@ -60,7 +60,7 @@ internal sealed class AgentService : Agent.AgentBase
     {
         // The SEV status comes through the msr module, which init loads in the background.
         await _modules.WaitForAsync(["msr"], context.CancellationToken);
-        return GuestInfoReader.Read(AgentVersion.Value, _cgroups);
+        return AgentProtoMapper.ToGuestInfo(GuestInfoReader.Read(AgentVersion.Value, _cgroups));
     }
 
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context) =>
@@ -115,7 +115,7 @@ internal sealed class AgentService : Agent.AgentBase
     }
 
     public override Task<ContainerStats> StatsContainer(StatsContainerRequest request, ServerCallContext context) =>
-        Task.FromResult(_containers.Stats(request.ContainerId));
+        Task.FromResult(AgentProtoMapper.ToStats(_containers.Stats(request.ContainerId)));
 
     public override async Task<ListProcessesResponse> ListProcesses(ListProcessesRequest request, ServerCallContext context)
     {
