@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
-using SevAgent.Native;
 using SevAgent.Errors;
+using SevAgent.Native;
 
 namespace SevAgent.Containers;
 

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Logging;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using SevAgent.Errors;
 using SevAgent.Hosting;
 using SevAgent.Native;
-using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 

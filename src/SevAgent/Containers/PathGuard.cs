@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using SevAgent.Native;
 using SevAgent.Errors;
+using SevAgent.Native;
 
 namespace SevAgent.Containers;
 

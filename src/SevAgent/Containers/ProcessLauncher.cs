@@ -1,10 +1,10 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using SevAgent.Errors;
 using SevAgent.Hosting;
 using SevAgent.Native;
 using SevAgent.Stats;
-using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 

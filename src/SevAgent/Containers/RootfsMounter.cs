@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using SevAgent.Errors;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Native;
 using SevAgentProto;
-using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 

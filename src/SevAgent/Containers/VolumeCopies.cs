@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
-using SevAgent.Hosting;
 using SevAgent.Errors;
+using SevAgent.Hosting;
 
 namespace SevAgent.Containers;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Netlink;
-using SevAgent.Guest;
 using SevAgent.Errors;
+using SevAgent.Guest;
 
 namespace SevAgent.Network;
 

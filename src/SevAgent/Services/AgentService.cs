@@ -1,12 +1,12 @@
-using Grpc.Core;
 using Google.Protobuf;
+using Grpc.Core;
 using SevAgent.Containers;
+using SevAgent.Errors;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Network;
 using SevAgent.Protocol.V1;
 using SevAgent.Stats;
-using SevAgent.Errors;
 
 namespace SevAgent.Services;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Netlink;
+using SevAgent.Errors;
 using SevAgent.Network;
 using SevAgent.Protocol.V1;
-using SevAgent.Errors;
 using SevAgent.Services;
 using static TestSupport.ToolRunner;
 

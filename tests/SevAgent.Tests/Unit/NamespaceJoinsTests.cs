@@ -1,6 +1,6 @@
 using SevAgent.Containers;
-using SevAgent.Protocol.V1;
 using SevAgent.Errors;
+using SevAgent.Protocol.V1;
 
 namespace SevAgent.Tests.Unit;
 

@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using SevAgent.Containers;
+using SevAgent.Errors;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
-using SevAgent.Errors;
 using SevAgent.Services;
 
 namespace SevAgent.Tests.Unit;
