@@ -139,7 +139,9 @@ builder.Services.AddSingleton(new SevAgent.Network.GuestListeners());
 builder.Services.AddSingleton<SevAgent.Network.GuestPortForward>();
 builder.Services.AddSingleton<RootfsMounter>();
 builder.Services.AddSingleton<ProcessLauncher>();
+builder.Services.AddSingleton<ContainerRegistry>();
 builder.Services.AddSingleton<ContainerManager>();
+builder.Services.AddSingleton<ContainerProcesses>();
 builder.Services.AddSingleton<ShutdownCoordinator>();
 
 started.Mark("configure");

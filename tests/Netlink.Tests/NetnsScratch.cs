@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
+using static TestSupport.ToolRunner;
 
 namespace Netlink.Tests;
 
@@ -17,23 +17,6 @@ internal sealed class NetnsScratch : IDisposable
         using var netlink = RouteNetlink.Open();
         return work(netlink);
     });
-
-    public static string Ip(params string[] args) => Run("ip", args);
-
-    public static string Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {stderr}");
-    }
 
     public void Dispose() => Ip("netns", "delete", Name);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using TestSupport;
 
 namespace Netlink.Tests;
 
@@ -13,7 +14,7 @@ public sealed class RouteNetlinkComponentTests : IDisposable
 
     public RouteNetlinkComponentTests()
     {
-        NetnsScratch.Ip("-n", _ns.Name, "link", "add", "va", "address", "0a:58:0a:fa:00:09", "mtu", "1450", "type", "veth", "peer", "name", "vb");
+        ToolRunner.Ip("-n", _ns.Name, "link", "add", "va", "address", "0a:58:0a:fa:00:09", "mtu", "1450", "type", "veth", "peer", "name", "vb");
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class RouteNetlinkComponentTests : IDisposable
             n.SetLinkUp(va.Index, true);
             return true;
         });
-        var link = NetnsScratch.Ip("-n", _ns.Name, "-o", "link", "show", "dev", "eth0");
+        var link = ToolRunner.Ip("-n", _ns.Name, "-o", "link", "show", "dev", "eth0");
         Assert.Contains(" mtu 1400 ", link, StringComparison.Ordinal);
         Assert.Contains("link/ether 02:00:00:00:00:33", link, StringComparison.Ordinal);
         Assert.Contains(",UP", link, StringComparison.Ordinal);
@@ -75,7 +76,7 @@ public sealed class RouteNetlinkComponentTests : IDisposable
         Assert.Contains(routes, r => r.Destination?.Equals(IPAddress.Parse("10.96.0.0")) == true && r.PrefixLength == 12 && r.Scope == 253);
         Assert.Contains(routes, r => r.Family == AddressFamily.InterNetworkV6 && r.Destination is null && r.Gateway!.Equals(IPAddress.Parse("fd00::1")));
         Assert.Contains(routes, r => r.Protocol == 2 && r.Destination?.Equals(IPAddress.Parse("10.250.0.0")) == true);
-        Assert.Contains("default via 10.250.0.1 dev va", NetnsScratch.Ip("-n", _ns.Name, "route"), StringComparison.Ordinal);
+        Assert.Contains("default via 10.250.0.1 dev va", ToolRunner.Ip("-n", _ns.Name, "route"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,7 +94,7 @@ public sealed class RouteNetlinkComponentTests : IDisposable
                 n.AddRedirectFilter(tap, va);
                 Assert.Equal("tun", n.GetLinks().Single(l => l.Index == tap).Kind);
                 var result = (tap, va, n.GetRedirectTargets(va), n.GetRedirectTargets(tap));
-                var shown = NetnsScratch.Run("ip", "netns", "exec", _ns.Name, "tc", "filter", "show", "dev", "va", "ingress");
+                var shown = ToolRunner.Run("ip", "netns", "exec", _ns.Name, "tc", "filter", "show", "dev", "va", "ingress");
                 Assert.Contains("mirred (Egress Redirect to device sevtap0)", shown, StringComparison.Ordinal);
                 Assert.Contains("stolen", shown, StringComparison.Ordinal);
 
@@ -113,8 +114,8 @@ public sealed class RouteNetlinkComponentTests : IDisposable
 
         Assert.Equal([tapIndex], fromVa);
         Assert.Equal([vaIndex], fromTap);
-        Assert.DoesNotContain("ingress", NetnsScratch.Run("ip", "netns", "exec", _ns.Name, "tc", "qdisc", "show"), StringComparison.Ordinal);
-        Assert.DoesNotContain("sevtap0", NetnsScratch.Ip("-n", _ns.Name, "link"), StringComparison.Ordinal);
+        Assert.DoesNotContain("ingress", ToolRunner.Run("ip", "netns", "exec", _ns.Name, "tc", "qdisc", "show"), StringComparison.Ordinal);
+        Assert.DoesNotContain("sevtap0", ToolRunner.Ip("-n", _ns.Name, "link"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using SevAgent.Errors;
+
 namespace SevAgent.Containers;
 
 /// <summary>
@@ -39,4 +41,17 @@ internal sealed class Container
 
     /// <summary>Guest mount points to undo at delete, in mount order.</summary>
     public List<string> Mounts { get; } = [];
+
+    /// <summary>FAILED_PRECONDITION naming the state unless the container is in one of <paramref name="allowed"/>.</summary>
+    public void RequireState(string action, params ContainerState[] allowed)
+    {
+        lock (Sync)
+        {
+            if (!allowed.Contains(State))
+            {
+                throw AgentException.FailedPrecondition($"cannot {action} container {Id}: it is {State.ToString().ToLowerInvariant()}, " +
+                    $"must be {string.Join(" or ", allowed.Select(s => s.ToString().ToLowerInvariant()))}");
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
-using Grpc.Core;
 using Microsoft.Win32.SafeHandles;
+using SevAgent.Errors;
 using SevAgent.Native;
 
 namespace SevAgent.Containers;
@@ -36,6 +36,18 @@ internal sealed class ContainerProcess
 
     public StdinWriter? Stdin { get; set; }
 
+    /// <summary>The stdin writer; FAILED_PRECONDITION when the process has none.</summary>
+    public StdinWriter RequireStdin() =>
+        Stdin ?? throw AgentException.FailedPrecondition($"{Name} was created without stdin (stdio.stdin=false)");
+
+    /// <summary>The stdout (or terminal) pump; FAILED_PRECONDITION when the process has none.</summary>
+    public OutputPump RequireStdout() =>
+        Stdout ?? throw AgentException.FailedPrecondition($"{Name} was created without stdout (stdio.stdout=false)");
+
+    /// <summary>The stderr pump; FAILED_PRECONDITION when the process has none.</summary>
+    public OutputPump RequireStderr() =>
+        Stderr ?? throw AgentException.FailedPrecondition($"{Name} was created without stderr (stdio.stderr=false)");
+
     /// <summary>"container c1" or "exec e1 of container c1", for messages.</summary>
     public string Name => ExecId.Length == 0 ? $"container {ContainerId}" : $"exec {ExecId} of container {ContainerId}";
 
@@ -63,18 +75,18 @@ internal sealed class ContainerProcess
     {
         if (_ptyMaster is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{Name} has no terminal: create it with stdio.terminal"));
+            throw AgentException.FailedPrecondition($"{Name} has no terminal: create it with stdio.terminal");
         }
 
         if (HasExited)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{Name} has exited"));
+            throw AgentException.FailedPrecondition($"{Name} has exited");
         }
 
         var size = new LibC.WinSize { Cols = (ushort)Math.Min(width, ushort.MaxValue), Rows = (ushort)Math.Min(height, ushort.MaxValue) };
         if (LibC.ioctl(Fd.Raw(_ptyMaster), LibC.TIOCSWINSZ, &size) < 0)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"resizing the terminal of {Name} failed: {LibC.LastError()}"));
+            throw AgentException.Internal($"resizing the terminal of {Name} failed: {LibC.LastError()}");
         }
     }
 

@@ -1,7 +1,7 @@
-using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using SevAgent.Errors;
 using SevAgent.Hosting;
 using SevAgent.Native;
 
@@ -56,7 +56,7 @@ internal sealed class Crun
         _log.LogDebug("crun {Args} exited {Code}", string.Join(' ', args), code);
         if (code != 0)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"{what}: crun {args[0]} failed (exit {code}): {errors.Trim()}"));
+            throw AgentException.Internal($"{what}: crun {args[0]} failed (exit {code}): {errors.Trim()}");
         }
 
         return output;
@@ -77,7 +77,7 @@ internal sealed class Crun
         if (code != 0)
         {
             var message = File.Exists(logFile) ? (await File.ReadAllTextAsync(logFile, cancellationToken).ConfigureAwait(false)).Trim() : "no log";
-            throw new RpcException(new Status(StatusCode.Internal, $"{what}: crun {args[0]} failed (exit {code}): {message}"));
+            throw AgentException.Internal($"{what}: crun {args[0]} failed (exit {code}): {message}");
         }
     }
 

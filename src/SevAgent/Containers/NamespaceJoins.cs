@@ -1,10 +1,9 @@
-using Grpc.Core;
-using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
 /// <summary>
-/// Turns CreateContainerRequest.namespace_joins into guest namespace paths. The host names
+/// Turns CreateContainer's namespace_joins into guest namespace paths. The host names
 /// namespaces by its own paths (/proc/&lt;pid&gt;/ns/ipc of the CRI sandbox task, SHIM-PROTOCOL
 /// 4.6), which mean nothing in the guest and must never be followed here: the shim translates
 /// them into "join container X's namespace", and only this class writes a path, that of X's init
@@ -29,7 +28,7 @@ internal static class NamespaceJoins
     /// The guest path per namespace type. <paramref name="initPidOf"/> gives the live init pid of
     /// a container of this pod, or throws NOT_FOUND / FAILED_PRECONDITION naming it.
     /// </summary>
-    public static Dictionary<string, string> Resolve(string containerId, IEnumerable<NamespaceJoin> joins, Func<string, int> initPidOf)
+    public static Dictionary<string, string> Resolve(string containerId, IEnumerable<NamespaceJoinSpec> joins, Func<string, int> initPidOf)
     {
         ArgumentNullException.ThrowIfNull(joins);
         ArgumentNullException.ThrowIfNull(initPidOf);
@@ -38,14 +37,12 @@ internal static class NamespaceJoins
         {
             if (!ProcLinks.TryGetValue(join.Type, out var link))
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"container {containerId}: namespace_joins type '{join.Type}' cannot be joined: use one of {string.Join(", ", ProcLinks.Keys)}"));
+                throw AgentException.InvalidArgument($"container {containerId}: namespace_joins type '{join.Type}' cannot be joined: use one of {string.Join(", ", ProcLinks.Keys)}");
             }
 
             if (join.ContainerId == containerId)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"container {containerId}: namespace_joins names the container itself for {join.Type}: name another container of the pod"));
+                throw AgentException.InvalidArgument($"container {containerId}: namespace_joins names the container itself for {join.Type}: name another container of the pod");
             }
 
             PathGuard.CheckId(join.ContainerId, "namespace_joins container_id");

@@ -1,8 +1,6 @@
 using System.Threading.Channels;
-using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Win32.SafeHandles;
-using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -45,13 +43,17 @@ internal sealed class OutputPump
         thread.Start();
     }
 
-    /// <summary>Copies queued and future output to <paramref name="writer"/> until EOF.</summary>
-    public async Task CopyToAsync(IServerStreamWriter<OutputChunk> writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies queued and future output to <paramref name="write"/> until EOF. Each chunk is a
+    /// buffer of its own that the pump never touches again, so the writer may keep it (the gRPC
+    /// adapter wraps it into a message without a copy); a chunk counts as delivered when the
+    /// returned task completes.
+    /// </summary>
+    public async Task CopyToAsync(Func<ReadOnlyMemory<byte>, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _readerActive, 1, 0) != 0)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"{_name} already has a reader: cancel the other ReadStdout/ReadStderr call first"));
+            throw AgentException.FailedPrecondition($"{_name} already has a reader: cancel the other ReadStdout/ReadStderr call first");
         }
 
         try
@@ -61,8 +63,7 @@ internal sealed class OutputPump
             {
                 while (reader.TryPeek(out var chunk))
                 {
-                    await writer.WriteAsync(new OutputChunk { Data = UnsafeByteOperations.UnsafeWrap(chunk) }, cancellationToken)
-                        .ConfigureAwait(false);
+                    await write(chunk, cancellationToken).ConfigureAwait(false);
                     reader.TryRead(out _);
                 }
             }

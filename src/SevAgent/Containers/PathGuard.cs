@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Grpc.Core;
+using SevAgent.Errors;
 using SevAgent.Native;
 
 namespace SevAgent.Containers;
@@ -16,8 +16,7 @@ internal static partial class PathGuard
     {
         if (!IdPattern().IsMatch(id))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} '{id}' is not a plain name: use 1 to 128 characters from A-Z a-z 0-9 _ . - not starting with . or -"));
+            throw AgentException.InvalidArgument($"{what} '{id}' is not a plain name: use 1 to 128 characters from A-Z a-z 0-9 _ . - not starting with . or -");
         }
     }
 
@@ -30,29 +29,24 @@ internal static partial class PathGuard
     {
         if (relative.Length == 0 || relative.Contains('\0', StringComparison.Ordinal))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} is empty: give a path relative to the share"));
+            throw AgentException.InvalidArgument($"{what} is empty: give a path relative to the share");
         }
 
         if (relative.StartsWith('/'))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} '{relative}' is absolute: give a path relative to the share root"));
+            throw AgentException.InvalidArgument($"{what} '{relative}' is absolute: give a path relative to the share root");
         }
 
         if (relative.Split('/').Contains(".."))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} '{relative}' contains '..' and could escape the share: give a path inside it"));
+            throw AgentException.InvalidArgument($"{what} '{relative}' contains '..' and could escape the share: give a path inside it");
         }
 
-        var canonicalRoot = LibC.RealPath(root) ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"the share root {root} is not available: {LibC.LastError()}"));
-        var resolved = LibC.RealPath(Path.Combine(canonicalRoot, relative)) ?? throw new RpcException(new Status(
-            StatusCode.InvalidArgument, $"{what} '{relative}' does not exist in the share ({LibC.LastError()})"));
+        var canonicalRoot = LibC.RealPath(root) ?? throw AgentException.FailedPrecondition($"the share root {root} is not available: {LibC.LastError()}");
+        var resolved = LibC.RealPath(Path.Combine(canonicalRoot, relative)) ?? throw AgentException.InvalidArgument($"{what} '{relative}' does not exist in the share ({LibC.LastError()})");
         if (!IsInside(canonicalRoot, resolved))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} '{relative}' resolves to {resolved}, outside the share {canonicalRoot}: symlinks may not leave the share"));
+            throw AgentException.InvalidArgument($"{what} '{relative}' resolves to {resolved}, outside the share {canonicalRoot}: symlinks may not leave the share");
         }
 
         return resolved;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Grpc.Core;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -69,8 +69,7 @@ internal static partial class PodNetworkSysctls
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new RpcException(new Status(
-                    StatusCode.InvalidArgument, $"sysctl {key}={value} for the pod's network could not be set in the guest ({path}: {e.Message}): remove it from the pod"));
+                throw AgentException.InvalidArgument($"sysctl {key}={value} for the pod's network could not be set in the guest ({path}: {e.Message}): remove it from the pod");
             }
         }
     }
@@ -79,7 +78,7 @@ internal static partial class PodNetworkSysctls
         linux["namespaces"] is JsonArray namespaces
         && namespaces.OfType<JsonObject>().Any(n => n["type"]?.GetValueKind() == JsonValueKind.String && n["type"]!.GetValue<string>() == "network");
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static AgentException Invalid(string message) => AgentException.InvalidArgument(message);
 
     // net. then dot-separated names of letters, digits, '_' and '-': no '/', no "..", nothing
     // that could leave /proc/sys/net.

@@ -1,10 +1,9 @@
 using System.Globalization;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using SevAgent.Errors;
 using SevAgent.Hosting;
 using SevAgent.Native;
-using SevAgent.Protocol.V1;
 using SevAgent.Stats;
 
 namespace SevAgent.Containers;
@@ -39,7 +38,7 @@ internal sealed class ProcessLauncher
     /// stdio into <paramref name="process"/> and returns its pid.
     /// </summary>
     public async Task<int> LaunchAsync(
-        ContainerProcess process, Stdio stdio, List<string> crunArgs, string pidFile, string logFile, string what,
+        ContainerProcess process, StdioSpec stdio, List<string> crunArgs, string pidFile, string logFile, string what,
         Container container, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(process);
@@ -123,7 +122,7 @@ internal sealed class ProcessLauncher
             var pidText = await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false);
             if (!int.TryParse(pidText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"{what}: crun wrote no pid to {pidFile} ('{pidText.Trim()}')"));
+                throw AgentException.Internal($"{what}: crun wrote no pid to {pidFile} ('{pidText.Trim()}')");
             }
 
             process.Pid = pid;

@@ -1,10 +1,9 @@
 using System.Runtime.InteropServices;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using SevAgent.Errors;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Native;
-using SevAgent.Protocol.V1;
 using SevAgentProto;
 
 namespace SevAgent.Containers;
@@ -71,18 +70,17 @@ internal sealed class RootfsMounter : IDisposable
     }
 
     /// <summary>Mounts a SCSI disk at <paramref name="target"/> (created); the caller unmounts it.</summary>
-    public async Task MountScsiAsync(ScsiRootfs disk, string target, bool readOnly, string what, CancellationToken cancellationToken)
+    public async Task MountScsiAsync(ScsiDisk disk, string target, bool readOnly, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(disk);
         var fsType = disk.FsType.Length > 0 ? disk.FsType : "ext4";
         if (fsType is not ("ext4" or "xfs" or "ext3" or "ext2" or "btrfs" or "squashfs" or "erofs" or "vfat"))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what}: file system type '{fsType}' is not supported (ext4, xfs, btrfs, squashfs, erofs, vfat)"));
+            throw AgentException.InvalidArgument($"{what}: file system type '{fsType}' is not supported (ext4, xfs, btrfs, squashfs, erofs, vfat)");
         }
 
         await _modules.WaitForAsync(fsType is "ext4" or "ext3" or "ext2" ? [.. DiskModules, "ext4"] : DiskModules, cancellationToken).ConfigureAwait(false);
-        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
-            $"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first"));
+        var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw AgentException.InvalidArgument($"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first");
         Directory.CreateDirectory(target);
         var options = disk.Options.Length > 0 ? disk.Options : null;
         var flags = readOnly ? LibC.MS_RDONLY : 0;
@@ -95,7 +93,7 @@ internal sealed class RootfsMounter : IDisposable
             var errno = Marshal.GetLastPInvokeError();
             if (errno != LibC.ENXIO || DateTime.UtcNow >= deadline)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.ErrorText(errno)}"));
+                throw AgentException.Internal($"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.ErrorText(errno)}");
             }
 
             Thread.Sleep(50);
@@ -187,7 +185,7 @@ internal sealed class RootfsMounter : IDisposable
     /// as the CRI makes its host shm (CRI.md 1.5); later uses share it. It lives until the guest
     /// stops. Lock: <see cref="_shareGate"/> (also serialises the share mount; both are rare).
     /// </summary>
-    public async Task<string> EnsurePodTmpfsAsync(PodTmpfs tmpfs, string what, CancellationToken cancellationToken)
+    public async Task<string> EnsurePodTmpfsAsync(PodTmpfsSpec tmpfs, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tmpfs);
         PathGuard.CheckId(tmpfs.Name, what + " name");
@@ -204,7 +202,7 @@ internal sealed class RootfsMounter : IDisposable
             var data = tmpfs.SizeBytes > 0 ? $"mode=1777,size={tmpfs.SizeBytes}" : "mode=1777";
             if (LibC.mount("shm", dir, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, data) < 0)
             {
-                throw new RpcException(new Status(StatusCode.Internal, $"{what}: mounting a tmpfs ({data}) at {dir} failed: {LibC.LastError()}"));
+                throw AgentException.Internal($"{what}: mounting a tmpfs ({data}) at {dir} failed: {LibC.LastError()}");
             }
 
             _log.LogInformation("pod tmpfs {Name} mounted at {Dir} ({Data})", tmpfs.Name, dir, data);
@@ -247,9 +245,8 @@ internal sealed class RootfsMounter : IDisposable
             if (!MountInfo.IsMountPoint(_options.ShareDir) &&
                 LibC.mount(AgentConstants.ShareMountTag, _options.ShareDir, "9p", 0, "trans=virtio,version=9p2000.L,msize=524288") < 0)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {LibC.LastError()}; " +
-                    "the VM needs -device virtio-9p-pci,mount_tag=sevshare and the 9p modules"));
+                throw AgentException.FailedPrecondition($"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {LibC.LastError()}; " +
+                    "the VM needs -device virtio-9p-pci,mount_tag=sevshare and the 9p modules");
             }
 
             _shareReady = true;

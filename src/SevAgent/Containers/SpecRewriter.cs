@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Grpc.Core;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -170,5 +170,5 @@ internal static class SpecRewriter
         return node as JsonObject ?? throw Invalid($"{what} must be a JSON object");
     }
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static AgentException Invalid(string message) => AgentException.InvalidArgument(message);
 }

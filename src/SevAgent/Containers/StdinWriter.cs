@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using Grpc.Core;
 using Microsoft.Win32.SafeHandles;
+using SevAgent.Errors;
 
 namespace SevAgent.Containers;
 
@@ -37,13 +37,12 @@ internal sealed class StdinWriter
     {
         if (_closeQueued)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"stdin of {name} is closed"));
+            throw AgentException.FailedPrecondition($"stdin of {name} is closed");
         }
 
         if (Interlocked.CompareExchange(ref _writerActive, 1, 0) != 0)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"stdin of {name} already has a writer: finish the other WriteStdin call first"));
+            throw AgentException.FailedPrecondition($"stdin of {name} already has a writer: finish the other WriteStdin call first");
         }
 
         return new Release(this);

@@ -1,7 +1,6 @@
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using SevAgent.Errors;
 using SevAgent.Hosting;
-using SevAgent.Protocol.V1;
 
 namespace SevAgent.Containers;
 
@@ -30,7 +29,7 @@ internal sealed class VolumeCopies : IDisposable
     }
 
     /// <summary>Applies one volume's content.</summary>
-    public async Task SyncAsync(SyncVolumeRequest request, CancellationToken cancellationToken)
+    public async Task SyncAsync(VolumeSyncSpec request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         PathGuard.CheckId(request.Name, "SyncVolume name");
@@ -51,7 +50,7 @@ internal sealed class VolumeCopies : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"writing the guest copy of volume {request.Name}: {e.Message}"));
+            throw AgentException.Internal($"writing the guest copy of volume {request.Name}: {e.Message}");
         }
         finally
         {
@@ -68,7 +67,7 @@ internal sealed class VolumeCopies : IDisposable
         var tree = Path.Combine(dir, "tree");
         return File.Exists(file) ? file
             : Directory.Exists(tree) ? tree
-            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{what}: volume {name} was not synced: call SyncVolume before CreateContainer"));
+            : throw AgentException.FailedPrecondition($"{what}: volume {name} was not synced: call SyncVolume before CreateContainer");
     }
 
     /// <summary>Removes the copies whose names start with "&lt;containerId&gt;." (the container is gone).</summary>
@@ -112,11 +111,11 @@ internal sealed class VolumeCopies : IDisposable
     }
 
     // A file bind mount pins the inode: the new content goes into the same file.
-    private static void WriteSingleFile(string path, SyncVolumeRequest request)
+    private static void WriteSingleFile(string path, VolumeSyncSpec request)
     {
-        if (request.Entries.Count != 1 || request.Entries[0].Kind != VolumeEntryKind.File)
+        if (request.Entries.Count != 1 || request.Entries[0].Kind != VolumeEntryType.File)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"volume {request.Name} is a single file: give exactly one file entry"));
+            throw AgentException.InvalidArgument($"volume {request.Name} is a single file: give exactly one file entry");
         }
 
         var entry = request.Entries[0];
@@ -129,7 +128,7 @@ internal sealed class VolumeCopies : IDisposable
         Chmod(path, entry.Mode);
     }
 
-    private void SyncTree(string tree, SyncVolumeRequest request)
+    private void SyncTree(string tree, VolumeSyncSpec request)
     {
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in request.Entries)
@@ -140,7 +139,7 @@ internal sealed class VolumeCopies : IDisposable
             wanted.Add(relative);
             switch (entry.Kind)
             {
-                case VolumeEntryKind.Directory:
+                case VolumeEntryType.Directory:
                     if (new FileInfo(target) is { LinkTarget: not null } || File.Exists(target))
                     {
                         File.Delete(target);
@@ -149,18 +148,18 @@ internal sealed class VolumeCopies : IDisposable
                     Directory.CreateDirectory(target);
                     Chmod(target, entry.Mode);
                     break;
-                case VolumeEntryKind.File:
+                case VolumeEntryType.File:
                     ReplaceWith(target, temp =>
                     {
-                        File.WriteAllBytes(temp, entry.Content.ToByteArray());
+                        File.WriteAllBytes(temp, entry.Content.Span);
                         Chmod(temp, entry.Mode);
                     });
                     break;
-                case VolumeEntryKind.Symlink:
+                case VolumeEntryType.Symlink:
                     ReplaceWith(target, temp => File.CreateSymbolicLink(temp, entry.LinkTarget));
                     break;
                 default:
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"volume {request.Name}: entry {relative} has an unknown kind {entry.Kind}"));
+                    throw AgentException.InvalidArgument($"volume {request.Name}: entry {relative} has an unknown kind {entry.Kind}");
             }
         }
 
@@ -218,8 +217,7 @@ internal sealed class VolumeCopies : IDisposable
         if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal) || path.StartsWith('/') ||
             segments.Any(s => s.Length == 0 || s is "." or ".." || s.EndsWith(TempSuffix, StringComparison.Ordinal)))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"volume {volume}: entry path '{path}' is not a plain relative path (no leading '/', no empty, '.' or '..' segments)"));
+            throw AgentException.InvalidArgument($"volume {volume}: entry path '{path}' is not a plain relative path (no leading '/', no empty, '.' or '..' segments)");
         }
 
         return path;
@@ -237,8 +235,7 @@ internal sealed class VolumeCopies : IDisposable
             var info = new DirectoryInfo(current);
             if (!info.Exists || info.LinkTarget is not null)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument,
-                    $"volume {volume}: entry '{relative}' lies under '{Path.GetRelativePath(tree, current)}', which is not a directory of the volume (list a directory before its children)"));
+                throw AgentException.InvalidArgument($"volume {volume}: entry '{relative}' lies under '{Path.GetRelativePath(tree, current)}', which is not a directory of the volume (list a directory before its children)");
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
-using SevAgent.Protocol.V1;
 using SevAgent.Stats;
 
 namespace SevAgent.Guest;
@@ -32,39 +31,34 @@ internal static class GuestInfoReader
     // The characters of a /dev/kmsg record prefix "PRIO,SEQ,USEC,FLAGS" (Documentation/ABI/testing/dev-kmsg).
     private static readonly System.Buffers.SearchValues<char> RecordPrefixChars = System.Buffers.SearchValues.Create("0123456789,-+c");
 
-    public static GuestInfo Read(string agentVersion, CgroupLayout layout)
+    public static GuestFacts Read(string agentVersion, CgroupLayout layout)
     {
         ArgumentNullException.ThrowIfNull(layout);
         var meminfo = ParseMeminfo(ReadOrEmpty("/proc/meminfo"));
-        var info = new GuestInfo
-        {
-            KernelRelease = ReadOrEmpty("/proc/sys/kernel/osrelease").Trim(),
-            KernelVersion = ReadOrEmpty("/proc/sys/kernel/version").Trim(),
-            MemoryTotalBytes = meminfo.GetValueOrDefault("MemTotal"),
-            MemoryAvailableBytes = meminfo.GetValueOrDefault("MemAvailable"),
-            Cpus = (uint)Environment.ProcessorCount,
-            AgentVersion = agentVersion,
-            Sev = ReadSev("/dev/cpu/0/msr", "/dev/kmsg"),
-            KernelCommandLine = ReadOrEmpty("/proc/cmdline").Trim(),
-            AgentPid = Environment.ProcessId,
-            CgroupV2 = layout.IsV2,
-        };
         var controllers = layout.IsV2
             ? ReadOrEmpty(Path.Combine(layout.Root, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : Directory.EnumerateDirectories(layout.Root).Select(Path.GetFileName).OfType<string>().ToArray();
-        info.CgroupControllers.AddRange(controllers);
-        return info;
+        return new GuestFacts(
+            KernelRelease: ReadOrEmpty("/proc/sys/kernel/osrelease").Trim(),
+            KernelVersion: ReadOrEmpty("/proc/sys/kernel/version").Trim(),
+            MemoryTotalBytes: meminfo.GetValueOrDefault("MemTotal"),
+            MemoryAvailableBytes: meminfo.GetValueOrDefault("MemAvailable"),
+            Cpus: (uint)Environment.ProcessorCount,
+            AgentVersion: agentVersion,
+            Sev: ReadSev("/dev/cpu/0/msr", "/dev/kmsg"),
+            KernelCommandLine: ReadOrEmpty("/proc/cmdline").Trim(),
+            AgentPid: Environment.ProcessId,
+            CgroupV2: layout.IsV2,
+            CgroupControllers: controllers);
     }
 
     /// <summary>Reads SEV_STATUS through <paramref name="msrDevice"/> and the kernel line from <paramref name="kmsg"/>.</summary>
-    public static SevStatus ReadSev(string msrDevice, string kmsg)
+    public static SevReading ReadSev(string msrDevice, string kmsg)
     {
-        var status = new SevStatus { KernelMessage = FindMemoryEncryptionLine(kmsg) };
+        var status = SevReading.Unread with { KernelMessage = FindMemoryEncryptionLine(kmsg) };
         if (!File.Exists(msrDevice))
         {
-            status.State = SevStatus.Types.State.Unknown;
-            status.Reason = $"{msrDevice} is absent: the guest kernel needs the msr module (modprobe msr) to read SEV_STATUS";
-            return status;
+            return status with { Reason = $"{msrDevice} is absent: the guest kernel needs the msr module (modprobe msr) to read SEV_STATUS" };
         }
 
         try
@@ -81,24 +75,17 @@ internal static class GuestInfoReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            status.State = SevStatus.Types.State.Unknown;
-            status.Reason = $"reading MSR 0x{SevStatusMsr:x} from {msrDevice} failed: {e.Message} " +
-                "(EIO: the virtual CPU does not implement SEV_STATUS, as on a non-SEV KVM guest)";
-            return status;
+            return status with
+            {
+                Reason = $"reading MSR 0x{SevStatusMsr:x} from {msrDevice} failed: {e.Message} " +
+                    "(EIO: the virtual CPU does not implement SEV_STATUS, as on a non-SEV KVM guest)",
+            };
         }
     }
 
     /// <summary>Fills the SEV bits from a SEV_STATUS value.</summary>
-    public static SevStatus Decode(ulong msr, SevStatus? into = null)
-    {
-        var status = into ?? new SevStatus();
-        status.State = SevStatus.Types.State.Known;
-        status.MsrValue = msr;
-        status.Sev = (msr & 1) != 0;
-        status.SevEs = (msr & 2) != 0;
-        status.Snp = (msr & 4) != 0;
-        return status;
-    }
+    public static SevReading Decode(ulong msr, SevReading? into = null) =>
+        (into ?? SevReading.Unread) with { Known = true, MsrValue = msr, Sev = (msr & 1) != 0, SevEs = (msr & 2) != 0, Snp = (msr & 4) != 0 };
 
     /// <summary>/proc/meminfo in bytes ("MemTotal: 123 kB" lines).</summary>
     public static Dictionary<string, ulong> ParseMeminfo(string text)

@@ -2,6 +2,8 @@ using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SevAgent.Protocol.V1;
 using SevAgent.Services;
 
@@ -17,7 +19,9 @@ namespace SevAgent.Hosting;
 /// time by the type loader. Here each method is added with non-virtual generic calls, whose
 /// instantiations the AOT compiler builds ahead of time, and messages use the protobuf parsers
 /// directly, as the generated marshallers do. A unit test holds this list to the proto's
-/// descriptor, so a new rpc that is not added here fails the build's tests.
+/// descriptor, so a new rpc that is not added here fails the build's tests. Every handler is
+/// wrapped in <see cref="AgentCallGuard"/>, the one place where the agent's exceptions become
+/// gRPC statuses.
 /// </summary>
 internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentService>
 {
@@ -25,28 +29,30 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
     public const string ServiceName = "sevagent.v1.Agent";
 
     private readonly ServiceMethodProviderContext<AgentService>? _context;
+    private readonly AgentCallGuard _guard;
     private readonly List<(string Name, MethodType Type)> _added = [];
 
-    public AgentServiceMethodProvider()
-        : this(null)
+    public AgentServiceMethodProvider(ILogger<AgentServiceMethodProvider> log)
+        : this(null, new AgentCallGuard(log))
     {
     }
 
-    private AgentServiceMethodProvider(ServiceMethodProviderContext<AgentService>? context)
+    private AgentServiceMethodProvider(ServiceMethodProviderContext<AgentService>? context, AgentCallGuard guard)
     {
         _context = context;
+        _guard = guard;
     }
 
     /// <summary>The methods this provider adds, in order (for tests).</summary>
     public static IReadOnlyList<(string Name, MethodType Type)> Describe()
     {
-        var table = new AgentServiceMethodProvider(null);
+        var table = new AgentServiceMethodProvider(null, new AgentCallGuard(NullLogger.Instance));
         table.AddAll();
         return table._added;
     }
 
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<AgentService> context) =>
-        new AgentServiceMethodProvider(context).AddAll();
+        new AgentServiceMethodProvider(context, _guard).AddAll();
 
     private void AddAll()
     {
@@ -83,7 +89,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         where TResponse : class, IMessage<TResponse>
     {
         _added.Add((name, MethodType.Unary));
-        _context?.AddUnaryMethod(Method(MethodType.Unary, name, request, response), Metadata(), invoker);
+        _context?.AddUnaryMethod(Method(MethodType.Unary, name, request, response), Metadata(), _guard.Unary(invoker));
     }
 
     private void ServerStreaming<TRequest, TResponse>(
@@ -92,7 +98,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         where TResponse : class, IMessage<TResponse>
     {
         _added.Add((name, MethodType.ServerStreaming));
-        _context?.AddServerStreamingMethod(Method(MethodType.ServerStreaming, name, request, response), Metadata(), invoker);
+        _context?.AddServerStreamingMethod(Method(MethodType.ServerStreaming, name, request, response), Metadata(), _guard.ServerStreaming(invoker));
     }
 
     private void ClientStreaming<TRequest, TResponse>(
@@ -101,7 +107,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         where TResponse : class, IMessage<TResponse>
     {
         _added.Add((name, MethodType.ClientStreaming));
-        _context?.AddClientStreamingMethod(Method(MethodType.ClientStreaming, name, request, response), Metadata(), invoker);
+        _context?.AddClientStreamingMethod(Method(MethodType.ClientStreaming, name, request, response), Metadata(), _guard.ClientStreaming(invoker));
     }
 
     private void DuplexStreaming<TRequest, TResponse>(
@@ -110,7 +116,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
         where TResponse : class, IMessage<TResponse>
     {
         _added.Add((name, MethodType.DuplexStreaming));
-        _context?.AddDuplexStreamingMethod(Method(MethodType.DuplexStreaming, name, request, response), Metadata(), invoker);
+        _context?.AddDuplexStreamingMethod(Method(MethodType.DuplexStreaming, name, request, response), Metadata(), _guard.DuplexStreaming(invoker));
     }
 
     private static Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name, MessageParser<TRequest> request, MessageParser<TResponse> response)

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Grpc.Core;
-using SevAgent.Protocol.V1;
 
 namespace SevAgent.Network;
 
@@ -31,10 +29,13 @@ internal sealed class GuestListeners
     /// <summary>How often the tables are read.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Writes the set at once and after each change, until <paramref name="cancellationToken"/> ends the call.</summary>
-    public async Task WatchAsync(IServerStreamWriter<ListenerSet> writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands the set (ordered by port, then IPv4 before IPv6) to <paramref name="publish"/> at once
+    /// and after each change, until <paramref name="cancellationToken"/> ends the watch.
+    /// </summary>
+    public async Task WatchAsync(Func<IReadOnlyList<(uint Port, bool Ipv6)>, CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(publish);
         IReadOnlySet<(uint Port, bool Ipv6)>? last = null;
         using var timer = new PeriodicTimer(Interval);
         try
@@ -44,9 +45,7 @@ internal sealed class GuestListeners
                 var now = Read();
                 if (last is null || !now.SetEquals(last))
                 {
-                    var message = new ListenerSet();
-                    message.Listeners.AddRange(now.Order().Select(l => new Listener { Port = l.Port, Ipv6 = l.Ipv6 }));
-                    await writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                    await publish([.. now.Order()], cancellationToken).ConfigureAwait(false);
                     last = now;
                 }
             }

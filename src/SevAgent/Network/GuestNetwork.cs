@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Grpc.Core;
 using Netlink;
+using SevAgent.Errors;
 using SevAgent.Guest;
-using SevAgent.Protocol.V1;
 
 namespace SevAgent.Network;
 
@@ -34,7 +33,7 @@ internal sealed class GuestNetwork
     public TimeSpan NicWait { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Applies <paramref name="request"/>; errors name the interface or route and the step.</summary>
-    public async Task ConfigureAsync(ConfigureNetworkRequest request, CancellationToken cancellationToken)
+    public async Task ConfigureAsync(NetworkSpec request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (wanted, routes) = Validate(request);
@@ -57,7 +56,7 @@ internal sealed class GuestNetwork
     /// The configuration itself, on an open socket in the namespace to configure, with the NICs
     /// present (component tests run it in a namespace of their own).
     /// </summary>
-    internal static void Apply(RouteNetlink netlink, ConfigureNetworkRequest request)
+    internal static void Apply(RouteNetlink netlink, NetworkSpec request)
     {
         var (wanted, routes) = Validate(request);
         var links = netlink.GetLinks();
@@ -118,7 +117,7 @@ internal sealed class GuestNetwork
         }
         catch (NetlinkException ex)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"configuring the pod network: {step}: {ex.Message}"));
+            throw AgentException.FailedPrecondition($"configuring the pod network: {step}: {ex.Message}");
         }
     }
 
@@ -130,11 +129,11 @@ internal sealed class GuestNetwork
         }
         catch (NetlinkException ex)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"configuring the pod network: opening rtnetlink: {ex.Message}"));
+            throw AgentException.FailedPrecondition($"configuring the pod network: opening rtnetlink: {ex.Message}");
         }
     }
 
-    private static (List<Nic> Nics, List<(string Device, RouteInfo Route)> Routes) Validate(ConfigureNetworkRequest request)
+    private static (List<Nic> Nics, List<(string Device, RouteInfo Route)> Routes) Validate(NetworkSpec request)
     {
         var nics = request.Interfaces.Select(Validate).ToList();
         var duplicate = nics.GroupBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -167,12 +166,11 @@ internal sealed class GuestNetwork
         }
     }
 
-    private static RpcException NoSuchNic(List<Nic> missing, IReadOnlyList<LinkInfo> links, TimeSpan waited) => new(new Status(
-        StatusCode.NotFound,
+    private static AgentException NoSuchNic(List<Nic> missing, IReadOnlyList<LinkInfo> links, TimeSpan waited) => AgentException.NotFound(
         $"no guest NIC has the MAC of {string.Join(", ", missing.Select(m => $"{m.Name} ({Mac(m.Mac)})"))} after {waited.TotalSeconds} s " +
-        $"(guest links: {string.Join(", ", links.Select(l => $"{l.Name} {Mac(l.HardwareAddress)}"))}): is virtio_net in the guest image?"));
+        $"(guest links: {string.Join(", ", links.Select(l => $"{l.Name} {Mac(l.HardwareAddress)}"))}): is virtio_net in the guest image?");
 
-    private static Nic Validate(NetworkInterface nic)
+    private static Nic Validate(InterfaceSpec nic)
     {
         if (nic.Name.Length is 0 or > 15 || nic.Name.Any(c => c is '/' or ':' or ' ' or '\0' || char.IsControl(c)) || nic.Name is "." or "..")
         {
@@ -191,17 +189,17 @@ internal sealed class GuestNetwork
 
         var addresses = nic.Addresses.Select(a =>
         {
-            var address = Address(a.Address.Span, $"an address of {nic.Name}");
+            var address = Address(a.Address, $"an address of {nic.Name}");
             var max = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
             return a.PrefixLength <= max ? (address, (int)a.PrefixLength) : throw Invalid($"interface {nic.Name}: prefix length {a.PrefixLength} of {address} is over {max}");
         }).ToList();
-        return new Nic(nic.Name, nic.HardwareAddress.ToByteArray(), (int)nic.Mtu, addresses);
+        return new Nic(nic.Name, nic.HardwareAddress, (int)nic.Mtu, addresses);
     }
 
-    private static (string Device, RouteInfo Route) ToRoute(NetworkRoute route, List<Nic> nics)
+    private static (string Device, RouteInfo Route) ToRoute(RouteSpec route, List<Nic> nics)
     {
         var family = route.Ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
-        var what = $"route to {(route.Destination.IsEmpty ? "default" : Address(route.Destination.Span, "a route destination"))}/{route.PrefixLength} dev {route.Device}";
+        var what = $"route to {(route.Destination.Length == 0 ? "default" : Address(route.Destination, "a route destination"))}/{route.PrefixLength} dev {route.Device}";
         if (!nics.Any(n => n.Name == route.Device))
         {
             throw Invalid($"{what}: no interface of the request is named {route.Device}");
@@ -218,7 +216,7 @@ internal sealed class GuestNetwork
             return address.AddressFamily == family ? address : throw Invalid($"{what}: its {name} {address} is not of the route's family");
         }
 
-        var destination = Optional(route.Destination.Span, "destination");
+        var destination = Optional(route.Destination, "destination");
         var max = family == AddressFamily.InterNetwork ? 32 : 128;
         if (route.PrefixLength > max || (destination is null && route.PrefixLength != 0))
         {
@@ -226,7 +224,7 @@ internal sealed class GuestNetwork
         }
 
         var info = new RouteInfo(
-            family, destination, (int)route.PrefixLength, Optional(route.Gateway.Span, "gateway"), null, Optional(route.Source.Span, "source"),
+            family, destination, (int)route.PrefixLength, Optional(route.Gateway, "gateway"), null, Optional(route.Source, "source"),
             (byte)Math.Min(route.Scope, 255u), 0, 0, 0, route.Metric == 0 ? null : route.Metric, (int)route.Mtu);
         return (route.Device, info);
     }
@@ -234,7 +232,7 @@ internal sealed class GuestNetwork
     private static IPAddress Address(ReadOnlySpan<byte> bytes, string what) =>
         bytes.Length is 4 or 16 ? new IPAddress(bytes) : throw Invalid($"{what} is {bytes.Length} bytes; an IPv4 address has 4, an IPv6 one 16");
 
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    private static AgentException Invalid(string message) => AgentException.InvalidArgument(message);
 
     private static string Mac(byte[] mac) => Convert.ToHexString(mac).ToLowerInvariant() is var hex && hex.Length == 12
         ? string.Join(':', Enumerable.Range(0, 6).Select(i => hex.Substring(i * 2, 2)))

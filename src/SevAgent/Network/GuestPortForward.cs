@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Google.Protobuf;
-using Grpc.Core;
-using SevAgent.Protocol.V1;
+using SevAgent.Errors;
 
 namespace SevAgent.Network;
 
@@ -21,22 +19,16 @@ internal sealed class GuestPortForward
 
     public GuestPortForward(ILogger<GuestPortForward> log) => _log = log;
 
-    public async Task RunAsync(IAsyncStreamReader<ForwardChunk> requests, IServerStreamWriter<ForwardChunk> responses, CancellationToken cancellationToken)
+    public async Task RunAsync(ForwardTarget target, IForwardStream host, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(requests);
-        ArgumentNullException.ThrowIfNull(responses);
-        if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(host);
+        if (target.Port is 0 or > 65535)
         {
-            return;
+            throw AgentException.InvalidArgument($"ForwardPort: port {target.Port} is not a TCP port (1 to 65535) in the first message");
         }
 
-        var first = requests.Current;
-        if (first.Port is 0 or > 65535)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"ForwardPort: port {first.Port} is not a TCP port (1 to 65535) in the first message"));
-        }
-
-        var endpoint = new IPEndPoint(first.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, (int)first.Port);
+        var endpoint = new IPEndPoint(target.Ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, (int)target.Port);
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -44,11 +36,11 @@ internal sealed class GuestPortForward
         }
         catch (SocketException ex)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"nothing accepts TCP connections on {endpoint} in the pod VM ({ex.SocketErrorCode})"));
+            throw AgentException.Unavailable($"nothing accepts TCP connections on {endpoint} in the pod VM ({ex.SocketErrorCode})");
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var up = CopyToGuestAsync(first.Data, requests, socket, stop.Token);
+        var up = CopyToGuestAsync(target.FirstData, host, socket, stop.Token);
         var buffer = new byte[ChunkSize];
         try
         {
@@ -60,7 +52,7 @@ internal sealed class GuestPortForward
                     break;
                 }
 
-                await responses.WriteAsync(new ForwardChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+                await host.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (SocketException ex)
@@ -74,16 +66,16 @@ internal sealed class GuestPortForward
         }
     }
 
-    private static async Task CopyToGuestAsync(ByteString firstData, IAsyncStreamReader<ForwardChunk> requests, Socket socket, CancellationToken cancellationToken)
+    private static async Task CopyToGuestAsync(ReadOnlyMemory<byte> firstData, IForwardStream host, Socket socket, CancellationToken cancellationToken)
     {
         if (!firstData.IsEmpty)
         {
-            await socket.SendAsync(firstData.Memory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await socket.SendAsync(firstData, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
 
-        while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        while (await host.ReadAsync(cancellationToken).ConfigureAwait(false) is { } data)
         {
-            await socket.SendAsync(requests.Current.Data.Memory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
 
         socket.Shutdown(SocketShutdown.Send);

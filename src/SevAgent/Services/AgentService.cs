@@ -1,6 +1,7 @@
-using Google.Protobuf.WellKnownTypes;
+using Google.Protobuf;
 using Grpc.Core;
 using SevAgent.Containers;
+using SevAgent.Errors;
 using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Network;
@@ -9,10 +10,16 @@ using SevAgent.Stats;
 
 namespace SevAgent.Services;
 
-/// <summary>The gRPC surface (proto/sevagent/v1/agent.proto); each call delegates to the container manager.</summary>
+/// <summary>
+/// The gRPC surface (proto/sevagent/v1/agent.proto): the adapter between the wire and the domain.
+/// Each call maps its request with <see cref="AgentProtoMapper"/> and delegates to the container
+/// lifecycle, the process table, the network or the volumes; what a call throws becomes a status
+/// in <see cref="AgentCallGuard"/>, which the method provider wraps around every handler.
+/// </summary>
 internal sealed class AgentService : Agent.AgentBase
 {
     private readonly ContainerManager _containers;
+    private readonly ContainerProcesses _processes;
     private readonly OomMonitor _oom;
     private readonly CgroupLayout _cgroups;
     private readonly ShutdownCoordinator _shutdown;
@@ -24,6 +31,7 @@ internal sealed class AgentService : Agent.AgentBase
 
     public AgentService(
         ContainerManager containers,
+        ContainerProcesses processes,
         OomMonitor oom,
         CgroupLayout cgroups,
         ShutdownCoordinator shutdown,
@@ -39,6 +47,7 @@ internal sealed class AgentService : Agent.AgentBase
         _copies = copies;
         _modules = modules;
         _containers = containers;
+        _processes = processes;
         _oom = oom;
         _cgroups = cgroups;
         _shutdown = shutdown;
@@ -51,28 +60,28 @@ internal sealed class AgentService : Agent.AgentBase
     {
         // The SEV status comes through the msr module, which init loads in the background.
         await _modules.WaitForAsync(["msr"], context.CancellationToken);
-        return GuestInfoReader.Read(AgentVersion.Value, _cgroups);
+        return AgentProtoMapper.ToGuestInfo(GuestInfoReader.Read(AgentVersion.Value, _cgroups));
     }
 
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context) =>
-        new() { Pid = await _containers.CreateAsync(request, context.CancellationToken) };
+        new() { Pid = await _containers.CreateAsync(AgentProtoMapper.ToSpec(request), context.CancellationToken) };
 
     public override async Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context) =>
         new() { Pid = await _containers.StartAsync(request.ContainerId, context.CancellationToken) };
 
     public override async Task<ExecProcessResponse> ExecProcess(ExecProcessRequest request, ServerCallContext context) =>
-        new() { Pid = await _containers.ExecAsync(request, context.CancellationToken) };
+        new() { Pid = await _processes.ExecAsync(AgentProtoMapper.ToSpec(request), context.CancellationToken) };
 
     public override async Task<SignalProcessResponse> SignalProcess(SignalProcessRequest request, ServerCallContext context)
     {
-        await _containers.SignalAsync(request, context.CancellationToken);
+        await _processes.SignalAsync(AgentProtoMapper.ToTarget(request), context.CancellationToken);
         return new SignalProcessResponse();
     }
 
     public override async Task<WaitProcessResponse> WaitProcess(WaitProcessRequest request, ServerCallContext context)
     {
-        var (exit, pid) = await _containers.WaitAsync(request.ContainerId, request.ExecId, context.CancellationToken);
-        return new WaitProcessResponse { ExitStatus = (uint)exit.ExitStatus, ExitedAt = Timestamp.FromDateTimeOffset(exit.ExitedAt), Pid = pid };
+        var (exit, pid) = await _processes.WaitAsync(request.ContainerId, request.ExecId, context.CancellationToken);
+        return AgentProtoMapper.ToResponse(exit, pid);
     }
 
     public override async Task<DeleteContainerResponse> DeleteContainer(DeleteContainerRequest request, ServerCallContext context)
@@ -83,7 +92,7 @@ internal sealed class AgentService : Agent.AgentBase
 
     public override Task<DeleteProcessResponse> DeleteProcess(DeleteProcessRequest request, ServerCallContext context)
     {
-        _containers.DeleteProcess(request.ContainerId, request.ExecId);
+        _processes.DeleteProcess(request.ContainerId, request.ExecId);
         return Task.FromResult(new DeleteProcessResponse());
     }
 
@@ -106,7 +115,7 @@ internal sealed class AgentService : Agent.AgentBase
     }
 
     public override Task<ContainerStats> StatsContainer(StatsContainerRequest request, ServerCallContext context) =>
-        Task.FromResult(_containers.Stats(request.ContainerId));
+        Task.FromResult(AgentProtoMapper.ToStats(_containers.Stats(request.ContainerId)));
 
     public override async Task<ListProcessesResponse> ListProcesses(ListProcessesRequest request, ServerCallContext context)
     {
@@ -117,38 +126,35 @@ internal sealed class AgentService : Agent.AgentBase
 
     public override async Task<CloseStdinResponse> CloseStdin(CloseStdinRequest request, ServerCallContext context)
     {
-        var process = _containers.GetProcess(request.ContainerId, request.ExecId);
-        var stdin = process.Stdin ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stdin (stdio.stdin=false)"));
+        var process = _processes.Get(request.ContainerId, request.ExecId);
+        var stdin = process.RequireStdin();
         await stdin.CloseAsync(context.CancellationToken);
         return new CloseStdinResponse();
     }
 
     public override Task<ResizeTtyResponse> ResizeTty(ResizeTtyRequest request, ServerCallContext context)
     {
-        _containers.GetProcess(request.ContainerId, request.ExecId).Resize(request.Width, request.Height);
+        _processes.Get(request.ContainerId, request.ExecId).Resize(request.Width, request.Height);
         return Task.FromResult(new ResizeTtyResponse());
     }
 
     public override Task ReadStdout(ReadStreamRequest request, IServerStreamWriter<OutputChunk> responseStream, ServerCallContext context)
     {
-        var process = _containers.GetProcess(request.ContainerId, request.ExecId);
-        var pump = process.Stdout ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stdout (stdio.stdout=false)"));
-        return pump.CopyToAsync(responseStream, context.CancellationToken);
+        var process = _processes.Get(request.ContainerId, request.ExecId);
+        var pump = process.RequireStdout();
+        return pump.CopyToAsync((chunk, ct) => WriteOutputAsync(responseStream, chunk, ct), context.CancellationToken);
     }
 
     public override Task ReadStderr(ReadStreamRequest request, IServerStreamWriter<OutputChunk> responseStream, ServerCallContext context)
     {
-        var process = _containers.GetProcess(request.ContainerId, request.ExecId);
+        var process = _processes.Get(request.ContainerId, request.ExecId);
         if (process.Terminal)
         {
             return Task.CompletedTask;
         }
 
-        var pump = process.Stderr ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stderr (stdio.stderr=false)"));
-        return pump.CopyToAsync(responseStream, context.CancellationToken);
+        var pump = process.RequireStderr();
+        return pump.CopyToAsync((chunk, ct) => WriteOutputAsync(responseStream, chunk, ct), context.CancellationToken);
     }
 
     public override async Task<WriteStdinResponse> WriteStdin(IAsyncStreamReader<StdinChunk> requestStream, ServerCallContext context)
@@ -162,12 +168,11 @@ internal sealed class AgentService : Agent.AgentBase
         var first = requestStream.Current;
         if (first.ContainerId.Length == 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first WriteStdin message must name container_id (and exec_id)"));
+            throw AgentException.InvalidArgument("the first WriteStdin message must name container_id (and exec_id)");
         }
 
-        var process = _containers.GetProcess(first.ContainerId, first.ExecId);
-        var stdin = process.Stdin ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            $"{process.Name} was created without stdin (stdio.stdin=false)"));
+        var process = _processes.Get(first.ContainerId, first.ExecId);
+        var stdin = process.RequireStdin();
         using var claim = stdin.Claim(process.Name);
         ulong written = 0;
         var chunk = first;
@@ -208,7 +213,7 @@ internal sealed class AgentService : Agent.AgentBase
             {
                 await foreach (var oom in events.ReadAllAsync(context.CancellationToken))
                 {
-                    await responseStream.WriteAsync(oom, context.CancellationToken);
+                    await responseStream.WriteAsync(AgentProtoMapper.ToEvent(oom), context.CancellationToken);
                 }
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
@@ -232,19 +237,33 @@ internal sealed class AgentService : Agent.AgentBase
 
     public override async Task<SyncVolumeResponse> SyncVolume(SyncVolumeRequest request, ServerCallContext context)
     {
-        await _copies.SyncAsync(request, context.CancellationToken);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(request), context.CancellationToken);
         return new SyncVolumeResponse();
     }
 
     public override async Task<ConfigureNetworkResponse> ConfigureNetwork(ConfigureNetworkRequest request, ServerCallContext context)
     {
-        await _network.ConfigureAsync(request, context.CancellationToken);
+        await _network.ConfigureAsync(AgentProtoMapper.ToSpec(request), context.CancellationToken);
         return new ConfigureNetworkResponse();
     }
 
     public override Task WatchListeners(WatchListenersRequest request, IServerStreamWriter<ListenerSet> responseStream, ServerCallContext context) =>
-        _listeners.WatchAsync(responseStream, context.CancellationToken);
+        _listeners.WatchAsync((set, ct) => responseStream.WriteAsync(AgentProtoMapper.ToListenerSet(set), ct), context.CancellationToken);
 
-    public override Task ForwardPort(IAsyncStreamReader<ForwardChunk> requestStream, IServerStreamWriter<ForwardChunk> responseStream, ServerCallContext context) =>
-        _forward.RunAsync(requestStream, responseStream, context.CancellationToken);
+    public override async Task ForwardPort(IAsyncStreamReader<ForwardChunk> requestStream, IServerStreamWriter<ForwardChunk> responseStream, ServerCallContext context)
+    {
+        // The first message names the port; a call that sends none forwards nothing.
+        if (!await requestStream.MoveNext(context.CancellationToken))
+        {
+            return;
+        }
+
+        var first = requestStream.Current;
+        await _forward.RunAsync(
+            new ForwardTarget(first.Port, first.Ipv6, first.Data.Memory), new GrpcForwardStream(requestStream, responseStream), context.CancellationToken);
+    }
+
+    // Each chunk is a buffer the pump never reuses (OutputPump.CopyToAsync): wrapped, not copied.
+    private static Task WriteOutputAsync(IServerStreamWriter<OutputChunk> stream, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
+        stream.WriteAsync(new OutputChunk { Data = UnsafeByteOperations.UnsafeWrap(chunk) }, cancellationToken);
 }

@@ -1,26 +1,25 @@
 using System.Globalization;
-using SevAgent.Protocol.V1;
 
 namespace SevAgent.Stats;
 
 /// <summary>
 /// Reads container figures from cgroup files (kernel Documentation/admin-guide/cgroup-v2.rst:
 /// flat keyed files "key value", single values where "max" means no limit, nested keyed io.stat).
-/// A missing file is listed in ContainerStats.missing, never an error.
+/// A missing file is listed in <see cref="CgroupStats.Missing"/>, never an error.
 /// </summary>
 internal static class CgroupStatsReader
 {
     /// <summary>Reads the figures of the cgroup at <paramref name="cgroupsPath"/>.</summary>
-    public static ContainerStats Read(CgroupLayout layout, string cgroupsPath)
+    public static CgroupStats Read(CgroupLayout layout, string cgroupsPath)
     {
         ArgumentNullException.ThrowIfNull(layout);
         return layout.IsV2 ? ReadV2(layout.Directory(cgroupsPath, string.Empty)) : ReadV1(layout, cgroupsPath);
     }
 
     /// <summary>cgroup v2 figures from one directory.</summary>
-    public static ContainerStats ReadV2(string dir)
+    public static CgroupStats ReadV2(string dir)
     {
-        var stats = new ContainerStats { CgroupPath = dir, Cpu = new CpuStats(), Memory = new MemoryStats(), Pids = new PidsStats(), Io = new IoStats() };
+        var stats = new CgroupStats(dir);
         string? Text(string file)
         {
             try
@@ -77,7 +76,7 @@ internal static class CgroupStatsReader
 
         if (Text("memory.stat") is { } memStat)
         {
-            stats.Memory.Stat.Add(ParseKeyed(memStat));
+            CopyInto(stats.Memory.Stat, ParseKeyed(memStat));
         }
 
         if (Text("pids.current") is { } pids)
@@ -99,11 +98,11 @@ internal static class CgroupStatsReader
     }
 
     /// <summary>The cgroup v1 subset (memory, cpuacct, pids) for hosts that still run v1.</summary>
-    public static ContainerStats ReadV1(CgroupLayout layout, string cgroupsPath)
+    public static CgroupStats ReadV1(CgroupLayout layout, string cgroupsPath)
     {
         ArgumentNullException.ThrowIfNull(layout);
         var memory = layout.Directory(cgroupsPath, "memory");
-        var stats = new ContainerStats { CgroupPath = memory, Cpu = new CpuStats(), Memory = new MemoryStats(), Pids = new PidsStats(), Io = new IoStats() };
+        var stats = new CgroupStats(memory);
         string? Text(string controller, string file)
         {
             try
@@ -146,7 +145,7 @@ internal static class CgroupStatsReader
 
         if (Text("memory", "memory.stat") is { } memStat)
         {
-            stats.Memory.Stat.Add(ParseKeyed(memStat));
+            CopyInto(stats.Memory.Stat, ParseKeyed(memStat));
         }
 
         if (Text("pids", "pids.current") is { } pids)
@@ -177,6 +176,14 @@ internal static class CgroupStatsReader
         }
     }
 
+    private static void CopyInto(Dictionary<string, ulong> target, Dictionary<string, ulong> values)
+    {
+        foreach (var (key, value) in values)
+        {
+            target[key] = value;
+        }
+    }
+
     /// <summary>Flat keyed file: one "key value" per line; unparsable lines are skipped.</summary>
     public static Dictionary<string, ulong> ParseKeyed(string text)
     {
@@ -202,10 +209,10 @@ internal static class CgroupStatsReader
     }
 
     /// <summary>io.stat: "MAJ:MIN key=value ..." per device.</summary>
-    public static List<IoDeviceStats> ParseIoStat(string text)
+    public static List<IoDeviceUsage> ParseIoStat(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var devices = new List<IoDeviceStats>();
+        var devices = new List<IoDeviceUsage>();
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -217,7 +224,7 @@ internal static class CgroupStatsReader
                 continue;
             }
 
-            var device = new IoDeviceStats { Major = major, Minor = minor };
+            var device = new IoDeviceUsage { Major = major, Minor = minor };
             foreach (var pair in parts.Skip(1))
             {
                 var kv = pair.Split('=', 2);

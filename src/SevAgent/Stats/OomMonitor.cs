@@ -1,14 +1,12 @@
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
-using SevAgent.Protocol.V1;
 
 namespace SevAgent.Stats;
 
 /// <summary>
-/// Turns increments of a container cgroup's oom_kill counter into OomEvents. On cgroup v2 an
+/// Turns increments of a container cgroup's oom_kill counter into <see cref="OomKill"/> events. On cgroup v2 an
 /// inotify watch on memory.events wakes a dedicated thread (the kernel signals a modification of
 /// that file on every event, cgroup-v2.rst "memory.events"); without busy polling. Every
 /// container exit also triggers a check (that is the only trigger on a cgroup v1 host).
@@ -22,7 +20,7 @@ internal sealed unsafe class OomMonitor
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Watched> _byContainer = [];
     private readonly Dictionary<int, string> _byWatch = [];
-    private readonly List<ChannelWriter<OomEvent>> _subscribers = [];
+    private readonly List<ChannelWriter<OomKill>> _subscribers = [];
     private int _inotify = -1;
 
     public OomMonitor(CgroupLayout layout, ILogger<OomMonitor> log)
@@ -68,7 +66,7 @@ internal sealed unsafe class OomMonitor
         }
 
         var count = CgroupStatsReader.ReadOomKills(_layout, watched.CgroupsPath);
-        List<ChannelWriter<OomEvent>> subscribers;
+        List<ChannelWriter<OomKill>> subscribers;
         lock (_gate)
         {
             if (count <= watched.Count)
@@ -81,7 +79,7 @@ internal sealed unsafe class OomMonitor
         }
 
         _log.LogInformation("container {Id} was OOM-killed (oom_kill {Count})", containerId, count);
-        var oom = new OomEvent { ContainerId = containerId, OomKillCount = count, ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
+        var oom = new OomKill(containerId, count, DateTimeOffset.UtcNow);
         foreach (var subscriber in subscribers)
         {
             subscriber.TryWrite(oom);
@@ -102,9 +100,9 @@ internal sealed unsafe class OomMonitor
     }
 
     /// <summary>Subscribes a stream; dispose the result to unsubscribe.</summary>
-    public ChannelReader<OomEvent> Subscribe(out IDisposable subscription)
+    public ChannelReader<OomKill> Subscribe(out IDisposable subscription)
     {
-        var channel = Channel.CreateBounded<OomEvent>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+        var channel = Channel.CreateBounded<OomKill>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
         lock (_gate)
         {
             _subscribers.Add(channel.Writer);
@@ -183,7 +181,7 @@ internal sealed unsafe class OomMonitor
         public ulong Count { get; set; }
     }
 
-    private sealed class Unsubscribe(OomMonitor owner, ChannelWriter<OomEvent> writer) : IDisposable
+    private sealed class Unsubscribe(OomMonitor owner, ChannelWriter<OomKill> writer) : IDisposable
     {
         public void Dispose()
         {

@@ -1,10 +1,11 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Google.Protobuf;
-using Grpc.Core;
 using Netlink;
+using SevAgent.Errors;
 using SevAgent.Network;
 using SevAgent.Protocol.V1;
+using SevAgent.Services;
+using static TestSupport.ToolRunner;
 
 namespace SevAgent.Tests.Component;
 
@@ -52,7 +53,7 @@ public sealed class GuestNetworkComponentTests : IDisposable
         await NetworkNamespace.RunAsync(NetnsPath, () =>
         {
             using var netlink = RouteNetlink.Open();
-            GuestNetwork.Apply(netlink, request);
+            GuestNetwork.Apply(netlink, AgentProtoMapper.ToSpec(request));
             return true;
         });
 
@@ -73,14 +74,14 @@ public sealed class GuestNetworkComponentTests : IDisposable
     {
         var request = new ConfigureNetworkRequest();
         request.Interfaces.Add(new NetworkInterface { Name = "eth0", HardwareAddress = ByteString.CopyFrom([2, 0, 0, 0, 0, 1]), Mtu = 1500 });
-        var e = await Assert.ThrowsAsync<RpcException>(() => NetworkNamespace.RunAsync(NetnsPath, () =>
+        var e = await Assert.ThrowsAsync<AgentException>(() => NetworkNamespace.RunAsync(NetnsPath, () =>
         {
             using var netlink = RouteNetlink.Open();
-            GuestNetwork.Apply(netlink, request);
+            GuestNetwork.Apply(netlink, AgentProtoMapper.ToSpec(request));
             return true;
         }));
-        Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Contains("02:00:00:00:00:01", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(AgentErrorKind.NotFound, e.Kind);
+        Assert.Contains("02:00:00:00:00:01", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -92,9 +93,9 @@ public sealed class GuestNetworkComponentTests : IDisposable
     {
         var request = new ConfigureNetworkRequest();
         request.Interfaces.Add(new NetworkInterface { Name = name, HardwareAddress = ByteString.CopyFrom(new byte[macLength]), Mtu = (uint)mtu });
-        var e = Assert.Throws<RpcException>(() => GuestNetwork.Apply(null!, request));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(expected, e.Status.Detail, StringComparison.Ordinal);
+        var e = Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, AgentProtoMapper.ToSpec(request)));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,25 +104,10 @@ public sealed class GuestNetworkComponentTests : IDisposable
         var request = new ConfigureNetworkRequest();
         request.Interfaces.Add(new NetworkInterface { Name = "eth0", HardwareAddress = ByteString.CopyFrom(Mac), Mtu = 1500 });
         request.Routes.Add(new NetworkRoute { Gateway = ByteString.CopyFrom([10, 0, 0]), Device = "eth0" });
-        Assert.Contains("3 bytes", Assert.Throws<RpcException>(() => GuestNetwork.Apply(null!, request)).Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("3 bytes", Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, AgentProtoMapper.ToSpec(request))).Message, StringComparison.Ordinal);
         request.Routes[0] = new NetworkRoute { Gateway = ByteString.CopyFrom([10, 0, 0, 1]), Device = "eth9" };
-        Assert.Contains("no interface of the request is named eth9", Assert.Throws<RpcException>(() => GuestNetwork.Apply(null!, request)).Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("no interface of the request is named eth9", Assert.Throws<AgentException>(() => GuestNetwork.Apply(null!, AgentProtoMapper.ToSpec(request))).Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Ip("netns", "delete", _ns);
-
-    private static string Ip(params string[] args)
-    {
-        var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var ip = Process.Start(info)!;
-        var stdout = ip.StandardOutput.ReadToEnd();
-        var stderr = ip.StandardError.ReadToEnd();
-        ip.WaitForExit();
-        return ip.ExitCode == 0 ? stdout : throw new InvalidOperationException($"ip {string.Join(' ', args)}: {stderr}");
-    }
 }

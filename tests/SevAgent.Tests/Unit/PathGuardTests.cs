@@ -1,5 +1,5 @@
-using Grpc.Core;
 using SevAgent.Containers;
+using SevAgent.Errors;
 
 namespace SevAgent.Tests.Unit;
 
@@ -38,9 +38,9 @@ public sealed class PathGuardTests : IDisposable
     [InlineData("missing")]
     public void Rejects_paths_that_escape_or_do_not_exist(string relative)
     {
-        var e = Assert.Throws<RpcException>(() => PathGuard.ResolveUnder(Path.Combine(_root, "share"), relative, "rootfs.shared.path"));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("rootfs.shared.path", e.Status.Detail, StringComparison.Ordinal);
+        var e = Assert.Throws<AgentException>(() => PathGuard.ResolveUnder(Path.Combine(_root, "share"), relative, "rootfs.shared.path"));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains("rootfs.shared.path", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -56,8 +56,8 @@ public sealed class PathGuardTests : IDisposable
     [InlineData(".hidden")]
     public void Rejects_ids_that_are_not_plain_names(string id)
     {
-        var e = Assert.Throws<RpcException>(() => PathGuard.CheckId(id, "container_id"));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var e = Assert.Throws<AgentException>(() => PathGuard.CheckId(id, "container_id"));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using SevAgent.Containers;
+using SevAgent.Errors;
 
 namespace SevAgent.Tests.Unit;
 
@@ -46,10 +46,10 @@ public sealed class PodNetworkSysctlsTests
     {
         var spec = $$"""{ "process": { "args": ["sh"] }, "linux": { "sysctl": { "{{key}}": "1" } } }""";
 
-        var e = Assert.Throws<RpcException>(() => PodNetworkSysctls.Extract(spec));
+        var e = Assert.Throws<AgentException>(() => PodNetworkSysctls.Extract(spec));
 
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(key, e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains(key, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,8 +63,8 @@ public sealed class PodNetworkSysctlsTests
             await PodNetworkSysctls.ApplyAsync([("net.ipv4.ip_unprivileged_port_start", "0")], root, default);
 
             Assert.Equal("0", await File.ReadAllTextAsync(Path.Combine(root, "net", "ipv4", "ip_unprivileged_port_start")));
-            var missing = await Assert.ThrowsAsync<RpcException>(() => PodNetworkSysctls.ApplyAsync([("net.nope.x", "1")], root, default));
-            Assert.Contains("net.nope.x=1", missing.Status.Detail, StringComparison.Ordinal);
+            var missing = await Assert.ThrowsAsync<AgentException>(() => PodNetworkSysctls.ApplyAsync([("net.nope.x", "1")], root, default));
+            Assert.Contains("net.nope.x=1", missing.Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,5 +1,4 @@
 using SevAgent.Guest;
-using SevAgent.Protocol.V1;
 
 namespace SevAgent.Tests.Unit;
 
@@ -39,7 +38,7 @@ public sealed class SevStatusReaderTests : IDisposable
 
         var s = GuestInfoReader.ReadSev(msr, kmsg);
 
-        Assert.Equal(SevStatus.Types.State.Known, s.State);
+        Assert.True(s.Known);
         Assert.Equal(0x3UL, s.MsrValue);
         Assert.True(s.Sev);
         Assert.True(s.SevEs);
@@ -52,7 +51,7 @@ public sealed class SevStatusReaderTests : IDisposable
     {
         // What QEMU's TCG returns for SEV_STATUS: 0, so the guest is plainly not encrypted.
         var s = GuestInfoReader.ReadSev(WriteMsrDevice(0), Path.Combine(_dir.FullName, "no-kmsg"));
-        Assert.Equal(SevStatus.Types.State.Known, s.State);
+        Assert.True(s.Known);
         Assert.False(s.Sev || s.SevEs || s.Snp);
         Assert.Equal(string.Empty, s.KernelMessage);
     }
@@ -64,7 +63,7 @@ public sealed class SevStatusReaderTests : IDisposable
         var msr = Path.Combine(_dir.FullName, "msr");
         File.WriteAllBytes(msr, []);
         var s = GuestInfoReader.ReadSev(msr, Path.Combine(_dir.FullName, "no-kmsg"));
-        Assert.Equal(SevStatus.Types.State.Unknown, s.State);
+        Assert.False(s.Known);
         Assert.Contains(msr, s.Reason, StringComparison.Ordinal);
         Assert.Contains("0xc0010131", s.Reason, StringComparison.Ordinal);
         Assert.False(s.Sev);
@@ -76,7 +75,7 @@ public sealed class SevStatusReaderTests : IDisposable
         var kmsg = Path.Combine(_dir.FullName, "kmsg");
         File.WriteAllText(kmsg, "6,171,52134,-;Memory Encryption Features active: AMD SEV\n");
         var s = GuestInfoReader.ReadSev(Path.Combine(_dir.FullName, "absent-msr"), kmsg);
-        Assert.Equal(SevStatus.Types.State.Unknown, s.State);
+        Assert.False(s.Known);
         Assert.Contains("modprobe msr", s.Reason, StringComparison.Ordinal);
         Assert.Equal("Memory Encryption Features active: AMD SEV", s.KernelMessage);
     }

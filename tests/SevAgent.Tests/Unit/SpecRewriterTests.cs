@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using SevAgent.Containers;
+using SevAgent.Errors;
 
 namespace SevAgent.Tests.Unit;
 
@@ -87,9 +87,9 @@ public sealed class SpecRewriterTests
     [InlineData("{\"process\": {\"args\": [\"sh\"]}, \"mounts\": [ {\"type\": \"proc\"} ]}")]
     public void Bad_specs_are_invalid_argument(string json)
     {
-        var e = Assert.Throws<RpcException>(() => SpecRewriter.Rewrite(json, Rewrite()));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("oci_spec_json", e.Status.Detail, StringComparison.Ordinal);
+        var e = Assert.Throws<AgentException>(() => SpecRewriter.Rewrite(json, Rewrite()));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains("oci_spec_json", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class SpecRewriterTests
     [Fact]
     public void Resources_must_be_an_object()
     {
-        Assert.Equal(StatusCode.InvalidArgument, Assert.Throws<RpcException>(() => SpecRewriter.CheckResources("[1]")).StatusCode);
+        Assert.Equal(AgentErrorKind.InvalidArgument, Assert.Throws<AgentException>(() => SpecRewriter.CheckResources("[1]")).Kind);
         Assert.Contains("memory", SpecRewriter.CheckResources("{\"memory\": {\"limit\": 1}}"), StringComparison.Ordinal);
     }
 }

@@ -1,9 +1,10 @@
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using SevAgent.Containers;
+using SevAgent.Errors;
 using SevAgent.Hosting;
 using SevAgent.Protocol.V1;
+using SevAgent.Services;
 
 namespace SevAgent.Tests.Unit;
 
@@ -26,13 +27,13 @@ public sealed class VolumeCopiesTests : IDisposable
     [Fact]
     public async Task AKubeletVolumeIsCopiedAndItsDataSwapReplacesTheOldSet()
     {
-        await _copies.SyncAsync(Kubelet("c1.0", "..2026_a", "v1"), CancellationToken.None);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(Kubelet("c1.0", "..2026_a", "v1")), CancellationToken.None);
         var tree = _copies.Resolve("c1.0", "test");
         Assert.Equal("v1", File.ReadAllText(Path.Combine(tree, "key")));
         Assert.Equal("..2026_a", new FileInfo(Path.Combine(tree, "..data")).LinkTarget);
         Assert.Equal(Convert.ToInt32("640", 8), (int)File.GetUnixFileMode(Path.Combine(tree, "..2026_a", "key")));
 
-        await _copies.SyncAsync(Kubelet("c1.0", "..2026_b", "v2"), CancellationToken.None);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(Kubelet("c1.0", "..2026_b", "v2")), CancellationToken.None);
         Assert.Equal("v2", File.ReadAllText(Path.Combine(tree, "key")));
         Assert.False(Directory.Exists(Path.Combine(tree, "..2026_a")), "the old timestamped folder was left");
         Assert.Equal(["..2026_b", "..data", "key"], Directory.EnumerateFileSystemEntries(tree).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -41,10 +42,10 @@ public sealed class VolumeCopiesTests : IDisposable
     [Fact]
     public async Task ASingleFileIsRewrittenInPlaceSoABindMountOfItSeesTheChange()
     {
-        await _copies.SyncAsync(File1("c1.1", "nameserver 10.0.0.10\n"), CancellationToken.None);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(File1("c1.1", "nameserver 10.0.0.10\n")), CancellationToken.None);
         var path = _copies.Resolve("c1.1", "test");
         using var held = File.OpenRead(path);
-        await _copies.SyncAsync(File1("c1.1", "nameserver 10.0.0.11\n"), CancellationToken.None);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(File1("c1.1", "nameserver 10.0.0.11\n")), CancellationToken.None);
         using var reader = new StreamReader(held);
         Assert.Equal("nameserver 10.0.0.11\n", reader.ReadToEnd());
     }
@@ -58,9 +59,9 @@ public sealed class VolumeCopiesTests : IDisposable
     {
         var request = new SyncVolumeRequest { Name = "c1.2" };
         request.Entries.Add(new VolumeEntry { Path = path, Kind = VolumeEntryKind.File, Mode = 420, Content = ByteString.CopyFromUtf8("x") });
-        var e = await Assert.ThrowsAsync<RpcException>(() => _copies.SyncAsync(request, CancellationToken.None));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(path, e.Status.Detail, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<AgentException>(() => _copies.SyncAsync(AgentProtoMapper.ToSpec(request), CancellationToken.None));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,18 +71,18 @@ public sealed class VolumeCopiesTests : IDisposable
         var request = new SyncVolumeRequest { Name = "c1.3" };
         request.Entries.Add(new VolumeEntry { Path = "link", Kind = VolumeEntryKind.Symlink, LinkTarget = outside });
         request.Entries.Add(new VolumeEntry { Path = "link/owned", Kind = VolumeEntryKind.File, Mode = 420, Content = ByteString.CopyFromUtf8("x") });
-        var e = await Assert.ThrowsAsync<RpcException>(() => _copies.SyncAsync(request, CancellationToken.None));
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var e = await Assert.ThrowsAsync<AgentException>(() => _copies.SyncAsync(AgentProtoMapper.ToSpec(request), CancellationToken.None));
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
     }
 
     [Fact]
     public async Task ForgetRemovesOnlyThatContainersCopies()
     {
-        await _copies.SyncAsync(File1("c1.0", "a"), CancellationToken.None);
-        await _copies.SyncAsync(File1("c10.0", "b"), CancellationToken.None);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(File1("c1.0", "a")), CancellationToken.None);
+        await _copies.SyncAsync(AgentProtoMapper.ToSpec(File1("c10.0", "b")), CancellationToken.None);
         _copies.Forget("c1");
-        Assert.Throws<RpcException>(() => _copies.Resolve("c1.0", "test"));
+        Assert.Throws<AgentException>(() => _copies.Resolve("c1.0", "test"));
         Assert.Equal("b", File.ReadAllText(_copies.Resolve("c10.0", "test")));
     }
 

@@ -1,0 +1,77 @@
+using System.Globalization;
+using SevAgent.Errors;
+
+namespace SevAgent.Containers;
+
+/// <summary>
+/// The guest paths of a container being created: its root file system and the source of each
+/// guest mount, mounted (SCSI disks under the bundle, recorded in <see cref="Container.Mounts"/>
+/// so that delete undoes them) or resolved (share paths, pod tmpfs and directories, volume copies).
+/// </summary>
+internal sealed class ContainerSources
+{
+    private readonly RootfsMounter _mounter;
+
+    public ContainerSources(RootfsMounter mounter) => _mounter = mounter;
+
+    /// <summary>The guest directory of the container's rootfs.</summary>
+    public async Task<string> PrepareRootfsAsync(RootfsSpec? rootfs, Container container, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        if (rootfs is null)
+        {
+            throw AgentException.InvalidArgument($"container {container.Id}: rootfs is missing: give rootfs.shared or rootfs.scsi");
+        }
+
+        if (rootfs.SharedPath is not null)
+        {
+            return await _mounter.ResolveSharedAsync(rootfs.SharedPath, "rootfs.shared.path", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (rootfs.Scsi is not null)
+        {
+            var target = Path.Combine(container.BundleDir, "rootfs");
+            await _mounter.MountScsiAsync(rootfs.Scsi, target, rootfs.ReadOnly, $"container {container.Id} rootfs", cancellationToken).ConfigureAwait(false);
+            container.Mounts.Add(target);
+            return target;
+        }
+
+        throw AgentException.InvalidArgument($"container {container.Id}: rootfs has no source: give rootfs.shared or rootfs.scsi");
+    }
+
+    /// <summary>The guest source of each mount, by OCI destination.</summary>
+    public async Task<Dictionary<string, string>> PrepareMountsAsync(
+        IReadOnlyList<GuestMountSpec> mounts, Container container, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mounts);
+        ArgumentNullException.ThrowIfNull(container);
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var index = 0; index < mounts.Count; index++)
+        {
+            var mount = mounts[index];
+            var what = $"guest_mounts[{index}] ({mount.Destination})";
+            sources[mount.Destination] = mount switch
+            {
+                { Kind: GuestMountKind.SharedPath } =>
+                    await _mounter.ResolveSharedAsync(mount.Name, what + " shared_path", cancellationToken).ConfigureAwait(false),
+                { Kind: GuestMountKind.Scsi, Scsi: { } disk } => await MountScsiAsync(disk, container, index, what, cancellationToken).ConfigureAwait(false),
+                { Kind: GuestMountKind.PodTmpfs, Tmpfs: { } tmpfs } =>
+                    await _mounter.EnsurePodTmpfsAsync(tmpfs, what + " pod_tmpfs", cancellationToken).ConfigureAwait(false),
+                { Kind: GuestMountKind.CopiedVolume } => _mounter.Copies.Resolve(mount.Name, what + " copied_volume"),
+                { Kind: GuestMountKind.PodDirectory } => _mounter.EnsurePodDirectory(mount.Name, what + " pod_directory"),
+                _ => throw AgentException.InvalidArgument(
+                    $"container {container.Id}: {what} has no source: give shared_path, scsi, pod_tmpfs, copied_volume or pod_directory"),
+            };
+        }
+
+        return sources;
+    }
+
+    private async Task<string> MountScsiAsync(ScsiDisk disk, Container container, int index, string what, CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(container.BundleDir, "mounts", index.ToString(CultureInfo.InvariantCulture));
+        await _mounter.MountScsiAsync(disk, target, readOnly: false, $"container {container.Id} {what}", cancellationToken).ConfigureAwait(false);
+        container.Mounts.Add(target);
+        return target;
+    }
+}
