@@ -208,14 +208,46 @@ public sealed class LifecycleTests : AgentTestBase
             Assert.Equal("first\n", call.ResponseStream.Current.Data.ToStringUtf8());
         }
 
-        using (var write = Client.WriteStdin(cancellationToken: Timeout))
+        // The new reader attaches before new output is made, as the shim re-reads after a
+        // reconnect: until the agent has seen the old call go (under load that takes a while) a
+        // ReadStdout is refused "already has a reader", and output made in that window would be
+        // written to the dead call. A call that has not failed within a second is attached.
+        AsyncServerStreamingCall<OutputChunk>? reader = null;
+        Task<bool>? firstChunk = null;
+        for (var attempt = 0; reader is null; attempt++)
         {
-            await write.RequestStream.WriteAsync(new StdinChunk { ContainerId = id, Data = ByteString.CopyFrom("go\n", Encoding.UTF8) });
-            await write.RequestStream.CompleteAsync();
-            await write.ResponseAsync;
+            var call = Client.ReadStdout(new ReadStreamRequest { ContainerId = id }, cancellationToken: Timeout);
+            var next = call.ResponseStream.MoveNext(Timeout);
+            if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(1), Timeout)) != next)
+            {
+                (reader, firstChunk) = (call, next);
+                break;
+            }
+
+            var refused = await Assert.ThrowsAsync<RpcException>(() => next);
+            Assert.True(refused.StatusCode == StatusCode.FailedPrecondition && attempt < 60, $"ReadStdout after the reconnect: {refused.Status}");
+            call.Dispose();
         }
 
-        Assert.Equal("second\n", await ReadStdoutAsync(id));
+        using (reader)
+        {
+            using (var write = Client.WriteStdin(cancellationToken: Timeout))
+            {
+                await write.RequestStream.WriteAsync(new StdinChunk { ContainerId = id, Data = ByteString.CopyFrom("go\n", Encoding.UTF8) });
+                await write.RequestStream.CompleteAsync();
+                await write.ResponseAsync;
+            }
+
+            Assert.True(await firstChunk!);
+            var text = reader.ResponseStream.Current.Data.ToStringUtf8();
+            while (await reader.ResponseStream.MoveNext(Timeout))
+            {
+                text += reader.ResponseStream.Current.Data.ToStringUtf8();
+            }
+
+            Assert.Equal("second\n", text);
+        }
+
         Assert.Equal(0u, (await WaitAsync(id)).ExitStatus);
     }
 }

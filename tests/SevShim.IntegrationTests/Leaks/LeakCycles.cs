@@ -75,7 +75,8 @@ public static class LeakCycles
         }
     }
 
-    private static List<string> Leaks(CtrContainerd c, IReadOnlyList<string> ids, string shimName)
+    /// <summary>What stayed of <paramref name="ids"/> on <paramref name="c"/>, one line each; empty when clean.</summary>
+    public static List<string> Leaks(CtrContainerd c, IReadOnlyList<string> ids, string shimName)
     {
         var leaks = new List<string>();
         leaks.AddRange(CtrPods.ShimProcesses(c.Address, shimName).Select(p => $"shim process {p.Pid}: {p.CommandLine}"));

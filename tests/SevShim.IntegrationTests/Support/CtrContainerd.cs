@@ -44,6 +44,23 @@ public sealed class CtrContainerd : IAsyncDisposable
         Build = build;
     }
 
+    /// <summary>
+    /// When true (set before the first start), containerd's environment has SEVSHIM_FAILPOINTS =
+    /// <see cref="FailpointFile"/>, so every shim of this instance reads that file at its
+    /// failpoints (Errors/Failpoints); the soak test writes it. Off for every other suite.
+    /// </summary>
+    public bool ArmFailpoints { get; private set; }
+
+    /// <summary>The failpoint file the shims read when <see cref="ArmFailpoints"/>.</summary>
+    public string FailpointFile => Path.Combine(Dir, "failpoints");
+
+    /// <summary>Starts containerd <paramref name="build"/> with <see cref="TcgShimConfig"/> and the shims' failpoints read from <see cref="FailpointFile"/>.</summary>
+    public static async Task<CtrContainerd> StartWithFailpointsAsync(ContainerdBuild build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        return await StartAsync(build, TcgShimConfig(), importImage: true, armFailpoints: true);
+    }
+
     /// <summary>The containerd build this instance runs.</summary>
     public ContainerdBuild Build { get; }
 
@@ -98,12 +115,15 @@ public sealed class CtrContainerd : IAsyncDisposable
     /// sevshim config and waits until it answers; imports the busybox image when
     /// <paramref name="importImage"/>.
     /// </summary>
-    public static async Task<CtrContainerd> StartAsync(ContainerdBuild build, string shimConfig, bool importImage)
+    public static Task<CtrContainerd> StartAsync(ContainerdBuild build, string shimConfig, bool importImage) =>
+        StartAsync(build, shimConfig, importImage, armFailpoints: false);
+
+    private static async Task<CtrContainerd> StartAsync(ContainerdBuild build, string shimConfig, bool importImage, bool armFailpoints)
     {
         ArgumentNullException.ThrowIfNull(build);
         var token = "e" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var dir = Path.Combine(Path.GetTempPath(), "sevshim-" + token);
-        var instance = new CtrContainerd(dir, token, build);
+        var instance = new CtrContainerd(dir, token, build) { ArmFailpoints = armFailpoints };
         try
         {
             Directory.CreateDirectory(dir);
@@ -335,6 +355,11 @@ public sealed class CtrContainerd : IAsyncDisposable
         info.Environment["PATH"] = InstancePath(Build);
         info.Environment["SEVSHIM_CONFIG"] = ShimConfigPath;
         info.Environment["SEVSHIM_SOCKET_DIR"] = ShimSocketDir;
+        if (ArmFailpoints)
+        {
+            info.Environment["SEVSHIM_FAILPOINTS"] = FailpointFile;
+        }
+
         using (var process = Process.Start(info) ?? throw new InvalidOperationException("could not start containerd"))
         {
             _pid = process.Id;
