@@ -85,7 +85,7 @@ public sealed class QmpClient : IAsyncDisposable
         {
             var line = await reader.ReadLineAsync(cancellationToken)
                 ?? throw new QmpConnectionClosedException("QEMU closed the QMP connection before sending its greeting");
-            var greeting = ParseGreeting(line);
+            var greeting = Decoded(line, () => ParseGreeting(line));
             client = new QmpClient(stream, greeting, reader);
             client._readLoop = Task.Run(client.ReadLoopAsync, CancellationToken.None);
             await client.ExecuteAsync("qmp_capabilities", cancellationToken);
@@ -246,6 +246,33 @@ public sealed class QmpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="decode"/> over a message that is valid JSON but may not have QMP's
+    /// shape. JsonNode throws on reading such a message lazily, with exceptions that say nothing
+    /// of QMP: InvalidOperationException for a member of another type than expected (a string
+    /// "event" that is a number) or a string with an unpaired surrogate escape, ArgumentException
+    /// for a name set twice in one object, FormatException for a number out of range, and
+    /// DateTimeOffset's ArgumentOutOfRangeException for a timestamp out of range. Each is the peer
+    /// not speaking QMP: a <see cref="QmpProtocolException"/> quoting the line.
+    /// </summary>
+    private static T Decoded<T>(string line, Func<T> decode)
+    {
+        try
+        {
+            return decode();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new QmpProtocolException($"QMP message does not have QMP's shape ({ex.Message}): {Truncate(line)}", ex);
+        }
+    }
+
+    private static void Decoded(string line, Action decode) => Decoded(line, () =>
+    {
+        decode();
+        return true;
+    });
+
     private static string Truncate(string s) => s.Length <= 200 ? s : string.Concat(s.AsSpan(0, 200), "...");
 
     private async Task ReadLoopAsync()
@@ -266,7 +293,7 @@ public sealed class QmpClient : IAsyncDisposable
                     continue;
                 }
 
-                Dispatch(ParseObject(line));
+                Decoded(line, () => Dispatch(ParseObject(line)));
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -185,4 +185,52 @@ public sealed class QmpClientTests
 
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
     }
+
+    // Fuzz findings (Fuzz.Tests QmpClientFuzz): a message that is valid JSON but not of QMP's
+    // shape made JsonNode throw (ArgumentException for a name set twice, InvalidOperationException
+    // for a member of the wrong type or a lone surrogate escape, ArgumentOutOfRangeException for a
+    // timestamp out of range) inside the read loop: its task faulted, DisposeAsync rethrew, and a
+    // command in flight failed with that exception instead of a QMP one.
+    [Theory]
+    [InlineData("""{"event": "STOP", "timestamp": {"seconds": 1, "seconds": 2}}""")]
+    [InlineData("""{"event": 7}""")]
+    [InlineData("""{"event": "STOP", "timestamp": {"seconds": "soon"}}""")]
+    [InlineData("""{"event": "STOP", "timestamp": {"seconds": 9223372036854775807}}""")]
+    [InlineData("""{"event": "\ud800"}""")]
+    public async Task A_message_not_of_QMPs_shape_ends_the_connection_with_a_protocol_error(string line)
+    {
+        await using var server = new FakeQmpServer();
+        using var cts = new CancellationTokenSource(Generous);
+        var client = await QmpClient.ConnectAsync(server.SocketPath, cts.Token);
+
+        await server.SendAsync(line);
+        await client.Completion.WaitAsync(cts.Token);
+        var ex = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => client.ExecuteAsync("query-status", cts.Token));
+        Assert.IsType<QmpProtocolException>(ex.InnerException);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_error_reply_of_the_wrong_shape_fails_the_command_with_a_protocol_error()
+    {
+        await using var server = new FakeQmpServer(r => r["execute"]!.GetValue<string>() == "qmp_capabilities"
+            ? [FakeQmpServer.Return(r, "{}")]
+            : ["{\"error\": {\"class\": 1, \"desc\": []}, \"id\": " + r["id"]!.ToJsonString() + "}"]);
+        using var cts = new CancellationTokenSource(Generous);
+        await using var client = await QmpClient.ConnectAsync(server.SocketPath, cts.Token);
+
+        await Assert.ThrowsAsync<QmpProtocolException>(() => client.ExecuteAsync("query-status", cts.Token));
+    }
+
+    [Theory]
+    [InlineData("""{"QMP": {"version": {"qemu": {"major": "8"}}, "capabilities": []}}""")]
+    [InlineData("""{"QMP": {"version": {"qemu": {"major": 8}, "package": 1}, "capabilities": [1]}}""")]
+    [InlineData("""{"QMP": {"version": {"qemu": {"major": 1e400}}}}""")]
+    public async Task A_greeting_not_of_QMPs_shape_is_a_protocol_error(string greeting)
+    {
+        await using var server = new FakeQmpServer(greeting: greeting);
+        using var cts = new CancellationTokenSource(Generous);
+
+        await Assert.ThrowsAsync<QmpProtocolException>(() => QmpClient.ConnectAsync(server.SocketPath, cts.Token));
+    }
 }

@@ -1,3 +1,4 @@
+using Tomlyn;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
@@ -15,7 +16,19 @@ internal static class ConfigParser
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(source);
-        var doc = SyntaxParser.Parse(text, source, true);
+        DocumentSyntax doc;
+        try
+        {
+            doc = SyntaxParser.Parse(text, source, true);
+        }
+        catch (Exception ex) when (ex is TomlException or ArgumentOutOfRangeException)
+        {
+            // Tomlyn 2.10 throws rather than reporting a diagnostic in two cases: arrays or inline
+            // tables nested deeper than its limit of 64 (TomlException), and a file that ends in a
+            // backslash inside a quoted string (its lexer formats the end-of-file char32).
+            throw new ConfigException($"configuration file {source} is not valid TOML: {ex.Message}", ex);
+        }
+
         if (doc.HasErrors)
         {
             var syntax = doc.Diagnostics.Select(d => $"  {d}");
@@ -64,7 +77,7 @@ internal static class ConfigParser
             var applied = spec.Apply(config, value);
             if (applied is null)
             {
-                errors.Add($"{source}:{line}: key '{key}' = {value.ToString()?.Trim()}: expected {spec.Expected}");
+                errors.Add($"{source}:{line}: key '{key}' = {Shown(value)}: expected {spec.Expected}");
                 continue;
             }
 
@@ -117,6 +130,16 @@ internal static class ConfigParser
             default:
                 break;
         }
+    }
+
+    /// <summary>
+    /// A value as the file wrote it, on one line (a multi-line string would break the one problem
+    /// per line of the message) and cut at 80 characters.
+    /// </summary>
+    private static string Shown(ValueSyntax value)
+    {
+        var text = (value.ToString() ?? string.Empty).Trim().Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        return text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "...");
     }
 
     private static string UnknownKey(string key)

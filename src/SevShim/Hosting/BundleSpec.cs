@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SevShim.Rootfs;
 
 namespace SevShim.Hosting;
 
@@ -60,6 +61,11 @@ internal sealed class BundleSpec
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new ShimUsageException($"{path} is not an OCI runtime spec: its top level is not a JSON object");
+            }
+
+            if (SpecJsonCheck.Problem(doc.RootElement) is { } problem)
+            {
+                throw new ShimUsageException($"{path}: the OCI spec {problem}");
             }
 
             var annotations = new Dictionary<string, string>(StringComparer.Ordinal);

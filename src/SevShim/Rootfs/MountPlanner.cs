@@ -55,6 +55,14 @@ internal static class MountPlanner
         JsonObject spec;
         try
         {
+            using (var document = JsonDocument.Parse(request.OciSpecJson))
+            {
+                if (SpecJsonCheck.Problem(document.RootElement) is { } problem)
+                {
+                    throw Invalid($"the OCI spec of {request.ContainerId} {problem}");
+                }
+            }
+
             spec = JsonNode.Parse(request.OciSpecJson) as JsonObject
                 ?? throw Invalid($"the OCI spec of {request.ContainerId} is not a JSON object");
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SevShim.Errors;
+using SevShim.Rootfs;
 
 namespace SevShim.Tasks;
 
@@ -30,12 +31,24 @@ internal sealed record BundleSpec(string Json, string? SandboxId)
                 ex);
         }
 
+        return Parse(json, path);
+    }
+
+    /// <summary>Checks the spec text read from <paramref name="path"/> (named in errors).</summary>
+    public static BundleSpec Parse(string json, string path)
+    {
+        ArgumentNullException.ThrowIfNull(json);
         try
         {
             using var document = JsonDocument.Parse(json);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new ShimException(ShimErrorKind.InvalidArgument, $"sevshim: the OCI spec {path} is not a JSON object");
+            }
+
+            if (SpecJsonCheck.Problem(document.RootElement) is { } problem)
+            {
+                throw new ShimException(ShimErrorKind.InvalidArgument, $"sevshim: the OCI spec {path} {problem}");
             }
 
             string? sandboxId = null;

@@ -200,4 +200,31 @@ public sealed class ConfigParserTests
         var c = ConfigParser.Parse(File.ReadAllText(path), path);
         Assert.Equal(ShimConfig.Defaults with { SourcePath = path }, c);
     }
+
+    // Fuzz findings (Fuzz.Tests ConfigParserFuzz): Tomlyn throws its own TomlException for nesting
+    // deeper than 64, and ArgumentOutOfRangeException for a backslash at the end of the file in
+    // a string; both escaped the parser instead of a ConfigException naming the file.
+    [Theory]
+    [InlineData("vm.vcpus = ", "[", 100)]
+    [InlineData("vm = ", "{ a = ", 100)]
+    [InlineData("[vm]\nqemu = \"/x", "\\", 1)]
+    [InlineData("[vm]\nqemu = \"\"\"/x", "\\", 1)]
+    public void WhatTomlynThrowsIsAConfigException(string prefix, string open, int times)
+    {
+        var text = prefix + string.Concat(Enumerable.Repeat(open, times));
+        var error = Assert.Throws<ConfigException>(() => ConfigParser.Parse(text, Source));
+        Assert.Contains(Source, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML", error.Message, StringComparison.Ordinal);
+    }
+
+    // Fuzz finding: a refused multi-line string was quoted as written, so one problem spread over
+    // several lines of the message (which promises one problem per line).
+    [Fact]
+    public void ARefusedMultiLineValueStaysOnItsErrorLine()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[vm]\nkernel = \"\"\"\nmulti\nline\"\"\"\n", Source));
+        var lines = error.Message.Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("key 'vm.kernel' = \"\"\"\\nmulti\\nline\"\"\": expected an absolute path string", lines[1], StringComparison.Ordinal);
+    }
 }

@@ -55,4 +55,21 @@ public sealed class BundleSpecTests : IDisposable
         Assert.Contains(missing, e.Message);
         Assert.Contains("does not exist", e.Message);
     }
+
+    // Fuzz finding (Fuzz.Tests OciSpecFuzz): a lone surrogate escape in a name or a string made
+    // JsonElement throw InvalidOperationException out of both spec readers (start's and the task
+    // service's); now each gives its own error naming the file.
+    [Theory]
+    [InlineData("""{"linux":{"name\ud800spaces":[]}}""", "unpaired UTF-16 surrogate")]
+    [InlineData("""{"annotations":{"a":"\udfff"}}""", "unpaired UTF-16 surrogate")]
+    [InlineData("""{"annotations":{"a":"1"},"annotations":{"a":"2"}}""", "sets \"annotations\" twice")]
+    public void SpecTextNoReaderCanUseIsTheReadersOwnError(string json, string message)
+    {
+        var start = Assert.Throws<ShimUsageException>(() => BundleSpec.Parse(Encoding.UTF8.GetBytes(json), "/b/config.json"));
+        Assert.Contains("/b/config.json", start.Message, StringComparison.Ordinal);
+        Assert.Contains(message, start.Message, StringComparison.Ordinal);
+        var task = Assert.Throws<SevShim.Errors.ShimException>(() => SevShim.Tasks.BundleSpec.Parse(json, "/b/config.json"));
+        Assert.Equal(SevShim.Errors.ShimErrorKind.InvalidArgument, task.Kind);
+        Assert.Contains(message, task.Message, StringComparison.Ordinal);
+    }
 }

@@ -239,4 +239,20 @@ public sealed class MountPlannerTests
         Assert.Contains("/srv/data", ex.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
     }
+
+    // Fuzz findings (Fuzz.Tests OciSpecFuzz): a lone surrogate escape made JsonNode throw
+    // InvalidOperationException while the spec was rewritten, and a name set twice made JsonObject
+    // throw ArgumentException: neither was the InvalidArgument ShimException naming the container.
+    [Theory]
+    [InlineData("""{"root":{"path":"rootfs"},"hostname":"\ud800"}""", "unpaired UTF-16 surrogate")]
+    [InlineData("""{"root":{"path":"rootfs"},"\udc00":1}""", "unpaired UTF-16 surrogate")]
+    [InlineData("""{"root":{"path":"rootfs"},"mounts":[],"mounts":[]}""", "sets \"mounts\" twice")]
+    [InlineData("""{"root":{"path":"rootfs","path":"other"}}""", "sets \"path\" twice")]
+    public void SpecTextThatJsonNodeCannotHoldIsInvalidArgument(string spec, string message)
+    {
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(spec), Share, _ => HostPathKind.Directory));
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("c1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
 }

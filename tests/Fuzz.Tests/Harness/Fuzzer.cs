@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using CsCheck;
+using Xunit.Abstractions;
+
+namespace Fuzz.Tests.Harness;
+
+/// <summary>
+/// Runs one fuzz target: CsCheck generates (and on failure shrinks) the inputs, and every input
+/// must give a result or an exception the target allows, within a time bound and an allocation
+/// cap. A hang is caught by a watchdog (the input still running after <see cref="FuzzTarget{T}.HangAfter"/>
+/// fails the test with that input); a slow or allocation-hungry input fails after it returns, so
+/// CsCheck shrinks it. The run's count and rate go to the test output and to FUZZ_REPORT.
+/// </summary>
+internal static class Fuzzer
+{
+    private static readonly Lock ReportLock = new();
+
+    public static async Task RunAsync<T>(FuzzTarget<T> target, ITestOutputHelper output)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(output);
+        var iterations = FuzzSettings.Iterations(target.ShortRun);
+        var running = new ConcurrentDictionary<int, (long Start, T Input)>();
+        long accepted = 0;
+        long rejected = 0;
+        var rejections = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+
+        void One(T input)
+        {
+            var thread = Environment.CurrentManagedThreadId;
+            var start = Stopwatch.GetTimestamp();
+            running[thread] = (start, input);
+            var before = target.AllThreads ? GC.GetTotalAllocatedBytes(precise: true) : GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                target.Body(input);
+                Interlocked.Increment(ref accepted);
+            }
+            catch (Exception ex) when (target.Allowed(ex))
+            {
+                Interlocked.Increment(ref rejected);
+                rejections.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
+            }
+            finally
+            {
+                running.TryRemove(thread, out _);
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            var allocated = (target.AllThreads ? GC.GetTotalAllocatedBytes(precise: true) : GC.GetAllocatedBytesForCurrentThread()) - before;
+            if (elapsed > target.TimeLimit)
+            {
+                throw new FuzzFailureException($"{target.Name}: one input took {elapsed.TotalMilliseconds:F0} ms, over the bound of {target.TimeLimit.TotalMilliseconds:F0} ms");
+            }
+
+            var cap = target.AllocationCap(input);
+            if (allocated > cap)
+            {
+                throw new FuzzFailureException($"{target.Name}: one input allocated {allocated} bytes, over the cap of {cap}");
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        var sampling = Task.Factory.StartNew(
+            () => target.Gen.Sample(One, seed: FuzzSettings.Seed, iter: iterations, threads: target.Threads, print: target.Print),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        while (!sampling.IsCompleted)
+        {
+            await Task.WhenAny(sampling, Task.Delay(100));
+            foreach (var (_, (start, input)) in running)
+            {
+                if (Stopwatch.GetElapsedTime(start) > target.HangAfter)
+                {
+                    throw new FuzzFailureException(
+                        $"{target.Name}: hang, an input still runs after {target.HangAfter.TotalSeconds:F0} s: {target.Print(input)}");
+                }
+            }
+        }
+
+        await sampling;
+        clock.Stop();
+        var total = accepted + rejected;
+        var why = string.Join(", ", rejections.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value}"));
+        var line = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{target.Name}: {total} inputs in {clock.Elapsed.TotalSeconds:F1} s ({total / Math.Max(clock.Elapsed.TotalSeconds, 0.001):F0}/s); {accepted} accepted, {rejected} rejected ({(why.Length > 0 ? why : "none")})");
+        output.WriteLine(line);
+        if (FuzzSettings.ReportPath is { } path)
+        {
+            lock (ReportLock)
+            {
+                File.AppendAllText(path, line + Environment.NewLine);
+            }
+        }
+
+        Assert.Equal(iterations, total);
+    }
+
+    /// <summary>Fails the input with <paramref name="what"/> unless <paramref name="ok"/>.</summary>
+    public static void Require(bool ok, string what)
+    {
+        if (!ok)
+        {
+            throw new FuzzFailureException(what);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a token that fires after <paramref name="limit"/>; a run past it is a hang.</summary>
+    public static void Bounded(TimeSpan limit, Func<CancellationToken, Task> work)
+    {
+        using var cts = new CancellationTokenSource(limit);
+        var task = work(cts.Token);
+        try
+        {
+            task.WaitAsync(limit + limit).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException)
+        {
+            throw new FuzzFailureException($"hang: the input was not handled within {limit.TotalSeconds:F0} s (and ignored its cancellation)");
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new FuzzFailureException($"hang: the input was not handled within {limit.TotalSeconds:F0} s");
+        }
+    }
+}
+
+/// <summary>One fuzz target: its generator, what one input does and what counts as a clean failure.</summary>
+/// <param name="Name">Printed in the report.</param>
+/// <param name="Gen">The inputs (mutated seeds and fresh structures).</param>
+/// <param name="Body">Handles one input; returns (or throws an allowed exception) when it is clean.</param>
+/// <param name="Allowed">The project's own error types for bad input.</param>
+/// <param name="Print">An input for failure reports.</param>
+internal sealed record FuzzTarget<T>(string Name, Gen<T> Gen, Action<T> Body, Func<Exception, bool> Allowed, Func<T, string> Print)
+{
+    /// <summary>Inputs in the short run (FUZZ_ITERATIONS overrides).</summary>
+    public long ShortRun { get; init; } = FuzzSettings.DefaultIterations;
+
+    /// <summary>One input may not take longer (generous: the machine is shared).</summary>
+    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>An input still running after this is a hang.</summary>
+    public TimeSpan HangAfter { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The most bytes one input may allocate.</summary>
+    public Func<T, long> AllocationCap { get; init; } = _ => 16L << 20;
+
+    /// <summary>Count allocations of every thread (async targets; then run on one thread).</summary>
+    public bool AllThreads { get; init; }
+
+    /// <summary>CsCheck threads (-1: one per CPU).</summary>
+    public int Threads { get; init; } = -1;
+}
+
+/// <summary>A fuzz property failed (hang, time or allocation bound, a value that breaks an invariant).</summary>
+internal sealed class FuzzFailureException : Exception
+{
+    public FuzzFailureException()
+    {
+    }
+
+    public FuzzFailureException(string message)
+        : base(message)
+    {
+    }
+
+    public FuzzFailureException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
