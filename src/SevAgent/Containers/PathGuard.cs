@@ -59,6 +59,6 @@ internal static partial class PathGuard
         return path == r || path.StartsWith(r + "/", StringComparison.Ordinal) || r.Length == 0;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z")]
     private static partial Regex IdPattern();
 }

@@ -82,6 +82,6 @@ internal static partial class PodNetworkSysctls
 
     // net. then dot-separated names of letters, digits, '_' and '-': no '/', no "..", nothing
     // that could leave /proc/sys/net.
-    [GeneratedRegex(@"^net(\.[A-Za-z0-9_-]+)+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^net(\.[A-Za-z0-9_-]+)+\z", RegexOptions.CultureInvariant)]
     private static partial Regex SysctlKey();
 }

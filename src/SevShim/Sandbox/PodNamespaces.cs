@@ -152,6 +152,6 @@ internal static partial class PodNamespaces
         }
     }
 
-    [GeneratedRegex(@"^/proc/([0-9]{1,10})/ns/[a-z_]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^/proc/([0-9]{1,10})/ns/[a-z_]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex ProcNamespacePath();
 }
