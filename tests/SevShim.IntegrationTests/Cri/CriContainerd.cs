@@ -239,7 +239,8 @@ public sealed class CriContainerd : IAsyncDisposable
             // As a node's containerd runs: the installed shim on PATH, nothing else set.
             info.Environment.Remove("SEVSHIM_CONFIG");
             info.Environment.Remove("SEVSHIM_SOCKET_DIR");
-            info.Environment["PATH"] = $"{Path.GetDirectoryName(InstalledShim)}:{Build.BinDir ?? "/usr/bin"}:/usr/sbin:/usr/bin:/sbin:/bin";
+            var binDir = Build.BinDir is null ? "" : Build.BinDir + ":";
+            info.Environment["PATH"] = $"{Path.GetDirectoryName(InstalledShim)}:{binDir}/usr/sbin:/usr/bin:/sbin:/bin";
         }
         else
         {

@@ -112,9 +112,9 @@ public sealed class SoakTests(ITestOutputHelper output)
             case Fault.FreezeGuest:
                 var qemus = CtrPods.QemuPids(id);
                 Assert.NotEmpty(qemus);
-                Signal(qemus, "STOP");
+                await SignalAsync(qemus, "STOP");
                 await Task.Delay(TimeSpan.FromSeconds(15));
-                Signal(qemus, "CONT");
+                await SignalAsync(qemus, "CONT");
                 break;
             case Fault.RestartContainerd:
                 await c.RestartAsync();
@@ -150,12 +150,13 @@ public sealed class SoakTests(ITestOutputHelper output)
         Assert.True(status is "STOPPED" or null, $"task {id} is {status ?? "gone"} after its end");
     }
 
-    private static void Signal(IEnumerable<int> pids, string signal)
+    private static async Task SignalAsync(IEnumerable<int> pids, string signal)
     {
         foreach (var pid in pids)
         {
-            using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
+            await using var kill = CtrCommand.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]);
+            kill.CloseStdin();
+            (await kill.WaitAsync(TimeSpan.FromSeconds(30))).EnsureSuccess();
         }
     }
 
