@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FUZZ_ITERATIONS="${FUZZ_ITERATIONS:-1000000}"
+# The long run explores: new inputs every run, even under CI=true (which fixes the short run's).
+export FUZZ_RANDOM=1
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(FrameReaderFuzz ServerFuzz ConfigParserFuzz OciSpecFuzz QmpClientFuzz GuestDataFuzz)

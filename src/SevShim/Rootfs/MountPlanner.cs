@@ -82,6 +82,7 @@ internal static class MountPlanner
                 throw Invalid($"container {request.ContainerId} has no rootfs mounts and its spec has no root.path: give one of them");
             }
 
+            RequireNoNul(rootPath, $"the root.path of container {request.ContainerId}");
             var source = Path.IsPathRooted(rootPath) ? rootPath : Path.GetFullPath(Path.Combine(request.BundlePath, rootPath));
             mounts.Add(new HostMount(source, rootfsTarget, null, MountNative.MS_BIND | MountNative.MS_REC, null, false, false));
         }
@@ -228,6 +229,7 @@ internal static class MountPlanner
     /// <summary><paramref name="relative"/> joined under <paramref name="root"/>; refuses anything that climbs out.</summary>
     public static string Inside(string root, string relative, string what)
     {
+        RequireNoNul(relative, what);
         var full = Path.GetFullPath(Path.Combine(root, relative.TrimStart('/')));
         if (full != root && !full.StartsWith(root + "/", StringComparison.Ordinal))
         {
@@ -239,9 +241,20 @@ internal static class MountPlanner
 
     private static void RequireAbsolute(string path, string what)
     {
+        RequireNoNul(path, what);
         if (!Path.IsPathRooted(path))
         {
             throw Invalid($"{what} is not an absolute host path: bind mounts need an absolute source");
+        }
+    }
+
+    // A NUL cannot be in a path the kernel takes (it ends a C string: the path would silently
+    // become its prefix), and .NET's Path methods throw ArgumentException on one (fuzz finding).
+    private static void RequireNoNul(string path, string what)
+    {
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Invalid($"{what} has a NUL character (\\u0000): a path cannot hold one; fix the path");
         }
     }
 

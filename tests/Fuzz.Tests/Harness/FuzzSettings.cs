@@ -5,7 +5,9 @@ namespace Fuzz.Tests.Harness;
 /// <summary>
 /// How long the targets run. FUZZ_ITERATIONS sets the inputs per target (CI's default is a short
 /// run, each target a few seconds); FUZZ_REPORT names a file that gets one line per target run
-/// (scripts/fuzz.sh prints it); FUZZ_SEED replays one CsCheck seed.
+/// (scripts/fuzz.sh prints it); FUZZ_SEED replays one CsCheck seed. Under CI=true the inputs are
+/// fixed (the same every run: CI fails for a change, never for the day's dice), unless
+/// FUZZ_RANDOM=1 or FUZZ_SEED is set; elsewhere each run draws new ones.
 /// </summary>
 internal static class FuzzSettings
 {
@@ -21,6 +23,12 @@ internal static class FuzzSettings
 
     /// <summary>The CsCheck seed to replay a failure with, or null.</summary>
     public static string? Seed => Environment.GetEnvironmentVariable("FUZZ_SEED") is { Length: > 0 } s ? s : null;
+
+    /// <summary>Whether this run uses the fixed inputs (see the class comment).</summary>
+    public static bool FixedInputs =>
+        Environment.GetEnvironmentVariable("CI") == "true"
+        && Environment.GetEnvironmentVariable("FUZZ_RANDOM") != "1"
+        && Seed is null;
 
     /// <summary>The report file, or null.</summary>
     public static string? ReportPath => Environment.GetEnvironmentVariable("FUZZ_REPORT") is { Length: > 0 } p ? p : null;

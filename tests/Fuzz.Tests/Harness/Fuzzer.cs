@@ -63,8 +63,11 @@ internal static class Fuzzer
         }
 
         var clock = Stopwatch.StartNew();
+        Action sample = FuzzSettings.FixedInputs
+            ? () => SampleFixed(target, One, iterations)
+            : () => target.Gen.Sample(One, seed: FuzzSettings.Seed, iter: iterations, threads: target.Threads, print: target.Print);
         var sampling = Task.Factory.StartNew(
-            () => target.Gen.Sample(One, seed: FuzzSettings.Seed, iter: iterations, threads: target.Threads, print: target.Print),
+            sample,
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
@@ -99,6 +102,34 @@ internal static class Fuzzer
 
         Assert.Equal(iterations, total);
     }
+
+    /// <summary>
+    /// The fixed inputs (CI): input i comes from its own PCG seeded from i, so every run sees the
+    /// same inputs and a run fails only for a change in the code. There is no shrinking here; the
+    /// failure names the input's CsCheck seed, and FUZZ_SEED=&lt;it&gt; replays it with shrinking.
+    /// </summary>
+    private static void SampleFixed<T>(FuzzTarget<T> target, Action<T> one, long iterations)
+    {
+        var threads = target.Threads > 0 ? target.Threads : Environment.ProcessorCount;
+        Parallel.For(0L, iterations, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            var pcg = new PCG(FixedStream, unchecked(FixedSeed + ((ulong)i * 0x9E3779B97F4A7C15UL)));
+            var seed = pcg.ToString();
+            var input = target.Gen.Generate(pcg, null!, out _);
+            try
+            {
+                one(input);
+            }
+            catch (Exception ex)
+            {
+                throw new FuzzFailureException(
+                    $"{target.Name}: fixed input {i} failed; replay it with FUZZ_SEED={seed} (and FUZZ_RANDOM=1): {target.Print(input)}", ex);
+            }
+        });
+    }
+
+    private const uint FixedStream = 11;
+    private const ulong FixedSeed = 0x5E75_4119_0000_0001UL;
 
     /// <summary>Fails the input with <paramref name="what"/> unless <paramref name="ok"/>.</summary>
     public static void Require(bool ok, string what)

@@ -55,6 +55,31 @@ public sealed class MountPlannerTests
         Assert.Contains("runc", ex.Message, StringComparison.Ordinal);
     }
 
+    // Fuzz finding (OciSpecFuzz, CI at 8cc6477): a NUL in root.path reached Path.GetFullPath,
+    // whose ArgumentException became an Internal error instead of the caller's InvalidArgument.
+    [Theory]
+    [InlineData("""{ "root": { "path": "rootf\u0000" } }""", false, "root.path")]
+    [InlineData("""{ "root": { "path": "/x\u0000/rootfs" } }""", false, "root.path")]
+    [InlineData("""{ "root": { "path": "rootfs" }, "mounts": [ { "destination": "/d", "type": "bind", "source": "/srv\u0000", "options": ["rbind"] } ] }""", true, "bind mount source")]
+    public void A_nul_in_a_path_is_refused_naming_the_path(string spec, bool overlay, string named)
+    {
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(Request(spec, overlay ? [Overlay] : []), Share, _ => HostPathKind.Directory));
+
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("NUL", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_nul_in_a_rootfs_mount_target_is_refused()
+    {
+        var ex = Assert.Throws<ShimException>(() => MountPlanner.Plan(
+            Request(rootfs: [new RootfsMount("bind", "/snap/1/fs", "sub\0dir", ["rbind"])]), Share, DataIsAFolder));
+
+        Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("NUL", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void HostFileSystem_tells_a_socket_from_a_file_and_a_folder()
     {
