@@ -16,7 +16,8 @@
 # empty skips it), BENCH_RAW_REPS (boots per size, default 2), BENCH_SETTLE (seconds before each
 # memory reading, default 3), BENCH_NET_MIB (TCP bytes pod to node, default 256), BENCH_NET_REPS
 # (default 2), BENCH_CONNECTS (timed TCP connects node to pod, default 20), BENCH_SECTIONS (which
-# parts run, default "coldstart raw exec density net"; the report leaves out what did not run).
+# parts run, default "coldstart raw exec density net"; the report leaves out what did not run),
+# BENCH_STDIO (the shim's agent.stdio: "link", the default, or "grpc", to compare the two designs).
 #
 # It starts its own containerd (own root, state, sockets, under a temp folder) with artifacts/bin
 # first on PATH, never the system one, and removes everything it made on exit, failure included.
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --skip-build) skip_build=1 ;;
     --out) out=$(realpath -m "$2"); shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -58,6 +59,7 @@ net_mib=${BENCH_NET_MIB:-256}
 net_reps=${BENCH_NET_REPS:-2}
 connects=${BENCH_CONNECTS:-20}
 sections=" ${BENCH_SECTIONS:-coldstart raw exec density net} "
+stdio=${BENCH_STDIO:-link}
 runs() { [[ $sections == *" $1 "* ]]; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -209,6 +211,8 @@ vcpus = $vcpus
 memory_mib = $memory_mib
 [confidential]
 mode = "none"
+[agent]
+stdio = "$stdio"
 [timeouts]
 boot_seconds = 900
 agent_connect_seconds = 300
@@ -240,7 +244,7 @@ ctr_ images import "$work/busybox-oci.tar" >/dev/null
   echo "pod_vm	$vcpus vCPU, $memory_mib MiB, confidential.mode none"
   echo "commit	$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "reps	$reps cold starts, $exec_reps execs, $tput_reps x $tput_mib MiB, density $density, raw channel $raw_reps x sizes ${raw_sizes:-none}, network $net_reps x $net_mib MiB and $connects connects; sections:$sections"
+  echo "reps	$reps cold starts, $exec_reps execs, $tput_reps x $tput_mib MiB, density $density, raw channel $raw_reps x sizes ${raw_sizes:-none}, network $net_reps x $net_mib MiB and $connects connects; stdio $stdio; sections:$sections"
 } >"$raw/machine.tsv"
 
 # --- cold start ---------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ var inner = new InternalEndpoint(kestrelSocket);
 switch (listen)
 {
     case ListenKind.VirtioSerial:
-        new VirtioSerialBridge(virtioDevice!, inner, log).Start();
+        new VirtioSerialBridge(virtioDevice!, inner, FrameTracker.Http2, log).Start();
+        SevAgent.Io.StdioLink.Start(options.StateDir, new SevAgent.Io.ProcessStdioStreams(app.Services.GetRequiredService<ContainerProcesses>()), log);
         log.LogInformation("serving on virtio-serial {Device} after {Ms} ms", virtioDevice, started.ElapsedMilliseconds);
         break;
     case ListenKind.Vsock:

@@ -15,6 +15,12 @@ public static class AgentConstants
     /// </summary>
     public const string VirtioSerialPortName = "sevagent.0";
 
+    /// <summary>
+    /// The virtio-serial port of the stdio link (process stdin, stdout and stderr as raw frames,
+    /// off gRPC: ARCHITECTURE.md decision 3). Optional: without it stdio goes over gRPC.
+    /// </summary>
+    public const string StdioPortName = "sevio.0";
+
     /// <summary>The mount tag of the pod's virtio-9p share (QEMU <c>-fsdev ... mount_tag=sevshare</c>).</summary>
     public const string ShareMountTag = "sevshare";
 

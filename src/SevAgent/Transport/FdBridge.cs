@@ -25,10 +25,10 @@ internal static unsafe class FdBridge
     }
 
     /// <summary>Bridges until one side ends; <paramref name="tracker"/> (optional) watches the outer-to-inner stream.</summary>
-    public static End Run(int outer, int inner, Http2FrameTracker? tracker = null) => Run(outer, inner, tracker, out _);
+    public static End Run(int outer, int inner, FrameTracker? tracker = null) => Run(outer, inner, tracker, out _);
 
-    /// <summary>As <see cref="Run(int, int, Http2FrameTracker?)"/>; on Resync, <paramref name="leftover"/> holds the new connection's first bytes.</summary>
-    public static End Run(int outer, int inner, Http2FrameTracker? tracker, out byte[] leftover)
+    /// <summary>As <see cref="Run(int, int, FrameTracker?)"/>; on Resync, <paramref name="leftover"/> holds the new connection's first bytes.</summary>
+    public static End Run(int outer, int inner, FrameTracker? tracker, out byte[] leftover)
     {
         leftover = [];
         var toInner = new byte[BufferSize];

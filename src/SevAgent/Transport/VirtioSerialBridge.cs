@@ -22,14 +22,20 @@ internal sealed class VirtioSerialBridge : IDisposable
 
     private readonly string _device;
     private readonly InternalEndpoint _inner;
+    private readonly Func<FrameTracker> _newTracker;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _wake = new(0);
     private PosixSignalRegistration? _sigio;
 
-    public VirtioSerialBridge(string device, InternalEndpoint inner, ILogger log)
+    /// <param name="device">The port's /dev/vportNpM.</param>
+    /// <param name="inner">Where each host connection is bridged to (Kestrel's, or the stdio server's, internal socket).</param>
+    /// <param name="newTracker">Follows the link's frames for a resync (<see cref="FrameTracker.Http2"/> or <see cref="FrameTracker.Stdio"/>).</param>
+    /// <param name="log">The agent's log.</param>
+    public VirtioSerialBridge(string device, InternalEndpoint inner, Func<FrameTracker> newTracker, ILogger log)
     {
         _device = device;
         _inner = inner;
+        _newTracker = newTracker;
         _log = log;
     }
 
@@ -74,7 +80,7 @@ internal sealed class VirtioSerialBridge : IDisposable
             _log.LogWarning("SIGIO on {Device} unavailable ({Error}); re-checking the host connection every second", _device, LibC.LastError());
         }
 
-        var thread = new Thread(() => Run(fd), 256 * 1024) { IsBackground = true, Name = "virtio-serial" };
+        var thread = new Thread(() => Run(fd), 256 * 1024) { IsBackground = true, Name = "vport " + Path.GetFileName(_device) };
         thread.Start();
     }
 
@@ -121,7 +127,7 @@ internal sealed class VirtioSerialBridge : IDisposable
                 }
 
                 _log.LogInformation("host connected on {Device} ({Kind})", _device, kind == LinkHandshake.Start.Sync ? "handshake" : "no handshake");
-                var tracker = new Http2FrameTracker();
+                var tracker = _newTracker();
                 tracker.Feed(first);
                 var end = FdBridge.Run(port, (int)inner.Handle, tracker, out var leftover);
                 if (end == FdBridge.End.OuterClosed)

@@ -24,6 +24,7 @@ internal static class AgentConnector
     /// </summary>
     public static async Task<GuestAgent> ConnectAsync(
         string socketPath,
+        string? stdioSocketPath,
         TimeSpan bootTimeout,
         TimeSpan attemptLimit,
         Task vmExited,
@@ -96,7 +97,8 @@ internal static class AgentConnector
                         "agent {Version} answered after {Seconds:0.0} s",
                         health.AgentVersion,
                         (DateTimeOffset.UtcNow - started).TotalSeconds);
-                    return new GuestAgent(channel);
+                    var stdio = stdioSocketPath is null ? null : await ConnectStdioAsync(stdioSocketPath, log, boot.Token).ConfigureAwait(false);
+                    return new GuestAgent(channel, stdio);
                 }
 
                 lastError = "agent not serving yet";
@@ -116,4 +118,28 @@ internal static class AgentConnector
             await Task.WhenAny(vmExited, Task.Delay(TimeSpan.FromMilliseconds(250), boot.Token)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Opens the stdio link once the agent answered (its port is served from then on). A guest
+    /// that does not answer within <see cref="StdioConnectTimeout"/> keeps stdio on gRPC, with a warning.
+    /// </summary>
+    private static async Task<StdioLink?> ConnectStdioAsync(string socketPath, ILogger log, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(StdioConnectTimeout);
+        try
+        {
+            var stream = await AgentChannel.ConnectVirtioSerialAsync(socketPath, TimeSpan.FromSeconds(2), limit.Token).ConfigureAwait(false);
+            return new StdioLink(stream, Io.ChunkPool.Shared, log);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.Warning(
+                "stdio: the agent did not answer on its stdio port within {Seconds} s; process stdio goes over gRPC (slower): rebuild the guest image with this shim (scripts/build.sh)",
+                StdioConnectTimeout.TotalSeconds);
+            return null;
+        }
+    }
+
+    private static readonly TimeSpan StdioConnectTimeout = TimeSpan.FromSeconds(10);
 }

@@ -14,17 +14,20 @@ namespace SevShim.Agent;
 /// agent client, with <see cref="AgentProtoMapper"/> for the messages. Each unary call's failure
 /// becomes a ShimException naming the operation (<see cref="AgentErrors"/>).
 /// Made by <see cref="AgentConnector.ConnectAsync"/> once the agent answered.
-/// Ownership: owns the channel (one HTTP/2 connection); thread-safe, as gRPC clients are.
+/// Process stdio goes over the <see cref="StdioLink"/> when there is one, else as gRPC streams.
+/// Ownership: owns the channel (one HTTP/2 connection) and the stdio link; thread-safe, as gRPC clients are.
 /// </summary>
 internal sealed class GuestAgent : IGuestAgent
 {
     private readonly GrpcChannel _channel;
     private readonly CallInvoker _invoker;
     private readonly Proto.Agent.AgentClient _client;
+    private readonly StdioLink? _stdio;
 
-    internal GuestAgent(GrpcChannel channel)
+    internal GuestAgent(GrpcChannel channel, StdioLink? stdio = null)
     {
         _channel = channel;
+        _stdio = stdio;
         _invoker = channel.CreateCallInvoker();
         _client = new Proto.Agent.AgentClient(_invoker);
     }
@@ -147,6 +150,11 @@ internal sealed class GuestAgent : IGuestAgent
     /// <inheritdoc/>
     public IGuestOutputStream OpenOutput(GuestProcessId process, GuestOutputKind kind, CancellationToken cancellationToken)
     {
+        if (_stdio is not null)
+        {
+            return _stdio.OpenOutput(process, kind, cancellationToken);
+        }
+
         var request = new Proto.ReadStreamRequest { ContainerId = process.ContainerId, ExecId = process.ExecId };
         var method = kind == GuestOutputKind.Stdout ? OutputStreamMethods.ReadStdout : OutputStreamMethods.ReadStderr;
         var call = _invoker.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), request);
@@ -155,7 +163,7 @@ internal sealed class GuestAgent : IGuestAgent
 
     /// <inheritdoc/>
     public IGuestStdinStream OpenStdin(GuestProcessId process, CancellationToken cancellationToken) =>
-        new GrpcStdinStream(_client, process, cancellationToken);
+        _stdio?.OpenStdin(process, cancellationToken) ?? new GrpcStdinStream(_client, process, cancellationToken);
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<IReadOnlyList<GuestListener>> WatchListenersAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -172,7 +180,11 @@ internal sealed class GuestAgent : IGuestAgent
         await GrpcPortStream.OpenAsync(_client, target, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _stdio?.Dispose();
+        _channel.Dispose();
+    }
 
     private static async Task<T> CallAsync<T>(string operation, AsyncUnaryCall<T> call)
     {

@@ -12,6 +12,7 @@ internal static class ConfigSchema
     public const string RootfsModes = "\"shared\" or \"block\"";
     public const string AttestationModes = "\"none\" or \"pre\"";
     public const string AgentTransports = "\"auto\", \"virtio-serial\" or \"vsock\"";
+    public const string StdioPaths = "\"link\" or \"grpc\"";
     public const string AgentLogLevels = "\"debug\", \"info\", \"warning\" or \"error\"";
     public const string LogLevels = "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"";
 
@@ -37,6 +38,7 @@ internal static class ConfigSchema
         new("confidential", "launch_digests", "an array of 64-digit hex strings (launch digests as the measure verb prints them)", (c, v) => Digests(v) is { } d ? c with { LaunchDigests = d } : null),
         new("rootfs", "mode", RootfsModes, (c, v) => Rootfs(v) is { } m ? c with { Rootfs = m } : null),
         new("agent", "transport", AgentTransports, (c, v) => Transport(v) is { } t ? c with { AgentTransport = t } : null),
+        new("agent", "stdio", StdioPaths, (c, v) => Text(v) switch { "link" => c with { Stdio = StdioPath.Link }, "grpc" => c with { Stdio = StdioPath.Grpc }, _ => null }),
         new("agent", "log_level", AgentLogLevels, (c, v) => Text(v) is "debug" or "info" or "warning" or "error" ? c with { AgentLogLevel = Text(v)! } : null),
         new("timeouts", "boot_seconds", "an integer from 1 to 3600", (c, v) => Integer(v, 1, 3600) is { } n ? c with { BootTimeout = TimeSpan.FromSeconds(n) } : null),
         new("timeouts", "agent_connect_seconds", "an integer from 1 to 3600", (c, v) => Integer(v, 1, 3600) is { } n ? c with { AgentConnectTimeout = TimeSpan.FromSeconds(n) } : null),
@@ -67,6 +69,8 @@ internal static class ConfigSchema
         Config.AgentTransport.VirtioSerial => "virtio-serial",
         _ => "vsock",
     };
+
+    public static string Format(StdioPath path) => path == StdioPath.Link ? "link" : "grpc";
 
     public static string Format(ShimLogLevel level) => level.ToString().ToLowerInvariant();
 

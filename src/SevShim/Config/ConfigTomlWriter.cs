@@ -65,6 +65,7 @@ internal static class ConfigTomlWriter
         Line(b, "mode", Quote(ConfigSchema.Format(config.Rootfs)));
         b.Append("\n[agent]\n");
         Line(b, "transport", Quote(ConfigSchema.Format(config.AgentTransport)));
+        Line(b, "stdio", Quote(ConfigSchema.Format(config.Stdio)));
         Line(b, "log_level", Quote(config.AgentLogLevel));
         b.Append("\n[timeouts]\n");
         Line(b, "boot_seconds", Int((long)config.BootTimeout.TotalSeconds));

@@ -73,6 +73,9 @@ internal sealed record ShimConfig
     /// <summary>The agent channel (agent.transport).</summary>
     public AgentTransport AgentTransport { get; init; } = AgentTransport.Auto;
 
+    /// <summary>How process stdio travels (agent.stdio): the stdio link, or gRPC streams (the older path, kept to compare and as a fallback).</summary>
+    public StdioPath Stdio { get; init; } = StdioPath.Link;
+
     /// <summary>The in-guest agent's log level (agent.log_level): "debug", "info", "warning" or "error"; it reaches the guest as sevagent.log_level= on the kernel command line.</summary>
     public string AgentLogLevel { get; init; } = "info";
 

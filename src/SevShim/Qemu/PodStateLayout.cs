@@ -16,6 +16,9 @@ internal sealed record PodStateLayout(string Directory)
     /// <summary>The host end of the agent's virtio-serial port (QEMU listens, the shim connects).</summary>
     public string AgentSocket => Path.Combine(Directory, "agent.sock");
 
+    /// <summary>The host end of the stdio link's virtio-serial port (QEMU listens, the shim connects).</summary>
+    public string StdioSocket => Path.Combine(Directory, "stdio.sock");
+
     /// <summary>The guest's serial console, written by QEMU.</summary>
     public string ConsoleLog => Path.Combine(Directory, "console.log");
 

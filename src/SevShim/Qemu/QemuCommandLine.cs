@@ -33,6 +33,9 @@ namespace SevShim.Qemu;
 /// </summary>
 internal static class QemuCommandLine
 {
+    /// <summary>The chardev id of the stdio link's port.</summary>
+    public const string StdioChardevId = "stdio0";
+
     /// <summary>The chardev id of the agent channel.</summary>
     public const string AgentChardevId = "agent0";
 
@@ -87,6 +90,9 @@ internal static class QemuCommandLine
             "-chardev", $"socket,id={AgentChardevId},path={Escape(state.AgentSocket)},server=on,wait=off",
             "-device", $"virtio-serial-pci,id=vserial0,{virtio}",
             "-device", $"virtserialport,bus=vserial0.0,chardev={AgentChardevId},name={AgentConstants.VirtioSerialPortName}",
+            // The stdio link (ARCHITECTURE.md decision 3): process stdio off gRPC, on a port of its own.
+            "-chardev", $"socket,id={StdioChardevId},path={Escape(state.StdioSocket)},server=on,wait=off",
+            "-device", $"virtserialport,bus=vserial0.0,chardev={StdioChardevId},name={AgentConstants.StdioPortName}",
             "-device", $"virtio-scsi-pci,id={ScsiControllerId},{virtio}",
             "-fsdev", $"local,id=share0,path={Escape(state.ShareDirectory)},security_model=passthrough,multidevs=remap",
             "-device", $"virtio-9p-pci,fsdev=share0,mount_tag={AgentConstants.ShareMountTag},{virtio}",

@@ -101,7 +101,7 @@ internal sealed partial class QemuSandbox : ISandbox
         try
         {
             var agent = await AgentConnector.ConnectAsync(
-                vm.Layout.AgentSocket, config.BootTimeout, config.AgentConnectTimeout, vm.Exited, vm.DescribeFailure, log, cancellationToken).ConfigureAwait(false);
+                vm.Layout.AgentSocket, config.Stdio == StdioPath.Link ? vm.Layout.StdioSocket : null, config.BootTimeout, config.AgentConnectTimeout, vm.Exited, vm.DescribeFailure, log, cancellationToken).ConfigureAwait(false);
             try
             {
                 var info = await agent.GetGuestInfoAsync(cancellationToken).ConfigureAwait(false);

@@ -27,7 +27,8 @@ internal static class Fuzzer
         long rejected = 0;
         var rejections = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
 
-        void One(T input)
+        // One run of the input: its time and allocation (all threads' for async targets).
+        (TimeSpan Elapsed, long Allocated) Measure(T input, bool count)
         {
             var thread = Environment.CurrentManagedThreadId;
             var start = Stopwatch.GetTimestamp();
@@ -36,29 +37,52 @@ internal static class Fuzzer
             try
             {
                 target.Body(input);
-                Interlocked.Increment(ref accepted);
+                if (count)
+                {
+                    Interlocked.Increment(ref accepted);
+                }
             }
             catch (Exception ex) when (target.Allowed(ex))
             {
-                Interlocked.Increment(ref rejected);
-                rejections.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
+                if (count)
+                {
+                    Interlocked.Increment(ref rejected);
+                    rejections.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
+                }
             }
             finally
             {
                 running.TryRemove(thread, out _);
             }
 
-            var elapsed = Stopwatch.GetElapsedTime(start);
             var allocated = (target.AllThreads ? GC.GetTotalAllocatedBytes(precise: true) : GC.GetAllocatedBytesForCurrentThread()) - before;
-            if (elapsed > target.TimeLimit)
+            return (Stopwatch.GetElapsedTime(start), allocated);
+        }
+
+        void One(T input)
+        {
+            var (elapsed, allocated) = Measure(input, count: true);
+            var cap = target.AllocationCap(input);
+
+            // Over a bound: run the input twice more and keep the best of the three. A slow or
+            // allocation-hungry input is so every time; the machine's load, a GC or (for async
+            // targets) other threads' allocations are not (a 5-byte ttrpc input once "allocated"
+            // 8 MiB in a 1M-input run).
+            for (var again = 0; again < 2 && (elapsed > target.TimeLimit || allocated > cap); again++)
             {
-                throw new FuzzFailureException($"{target.Name}: one input took {elapsed.TotalMilliseconds:F0} ms, over the bound of {target.TimeLimit.TotalMilliseconds:F0} ms");
+                var (e, a) = Measure(input, count: false);
+                elapsed = e < elapsed ? e : elapsed;
+                allocated = Math.Min(a, allocated);
             }
 
-            var cap = target.AllocationCap(input);
+            if (elapsed > target.TimeLimit)
+            {
+                throw new FuzzFailureException($"{target.Name}: one input took {elapsed.TotalMilliseconds:F0} ms (best of three), over the bound of {target.TimeLimit.TotalMilliseconds:F0} ms");
+            }
+
             if (allocated > cap)
             {
-                throw new FuzzFailureException($"{target.Name}: one input allocated {allocated} bytes, over the cap of {cap}");
+                throw new FuzzFailureException($"{target.Name}: one input allocated {allocated} bytes (least of three runs), over the cap of {cap}");
             }
         }
 

@@ -66,18 +66,7 @@ public sealed class TransportTests
         }
     }
 
-    private static (Socket A, Socket B) Pair()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "bridge-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
-        var a = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        a.Connect(new UnixDomainSocketEndPoint(path));
-        var b = listener.Accept();
-        File.Delete(path);
-        return (a, b);
-    }
+    private static (Socket A, Socket B) Pair() => TestSupport.UnixSocketPair.Create();
 
     private static async Task<string> ReceiveAsync(Socket socket, int count)
     {

@@ -42,6 +42,8 @@ public sealed class QemuCommandLineTests
             "-chardev", "socket,id=agent0,path=/run/sevshim/pod1/agent.sock,server=on,wait=off",
             "-device", "virtio-serial-pci,id=vserial0,disable-legacy=on",
             "-device", "virtserialport,bus=vserial0.0,chardev=agent0,name=sevagent.0",
+            "-chardev", "socket,id=stdio0,path=/run/sevshim/pod1/stdio.sock,server=on,wait=off",
+            "-device", "virtserialport,bus=vserial0.0,chardev=stdio0,name=sevio.0",
             "-device", "virtio-scsi-pci,id=scsi0,disable-legacy=on",
             "-fsdev", "local,id=share0,path=/run/sevshim/pod1/share,security_model=passthrough,multidevs=remap",
             "-device", "virtio-9p-pci,fsdev=share0,mount_tag=sevshare,disable-legacy=on",
