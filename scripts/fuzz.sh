@@ -12,7 +12,7 @@ export FUZZ_ITERATIONS="${FUZZ_ITERATIONS:-1000000}"
 export FUZZ_RANDOM=1
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(FrameReaderFuzz ServerFuzz ConfigParserFuzz OciSpecFuzz QmpClientFuzz GuestDataFuzz)
+  targets=(FrameReaderFuzz ServerFuzz ConfigParserFuzz OciSpecFuzz QmpClientFuzz GuestDataFuzz AgentRequestFuzz)
 fi
 report="$(mktemp /tmp/fuzz-report.XXXXXX)"
 export FUZZ_REPORT="$report"

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -21,8 +20,16 @@ public sealed class QmpClient : IAsyncDisposable
     // QEMU replies with the same "id" value it was given; a prefix keeps ours recognisable in logs.
     private const string IdPrefix = "sevshim-";
 
+    /// <summary>
+    /// The longest line QEMU may send (<see cref="QmpLineReader"/>). The largest QMP replies
+    /// (query-qmp-schema, query-cpu-definitions, the query-* lists of a VM with many devices) are
+    /// a few hundred KiB; 16 MiB leaves a wide margin over any, yet bounds what a peer that never
+    /// sends a newline can make the shim buffer (16 MiB of bytes, up to 32 MiB as the string).
+    /// </summary>
+    internal const int MaxLineBytes = 16 << 20;
+
     private readonly Stream _stream;
-    private readonly StreamReader _reader;
+    private readonly QmpLineReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>(
@@ -33,7 +40,7 @@ public sealed class QmpClient : IAsyncDisposable
     private long _nextId;
     private int _disposed;
 
-    private QmpClient(Stream stream, QmpGreeting greeting, StreamReader reader)
+    private QmpClient(Stream stream, QmpGreeting greeting, QmpLineReader reader)
     {
         _stream = stream;
         _reader = reader;
@@ -76,10 +83,14 @@ public sealed class QmpClient : IAsyncDisposable
     /// Runs the QMP handshake on an already connected stream (the client takes ownership):
     /// reads the greeting, sends <c>qmp_capabilities</c> and waits for its empty return.
     /// </summary>
-    public static async Task<QmpClient> StartAsync(Stream stream, CancellationToken cancellationToken)
+    public static Task<QmpClient> StartAsync(Stream stream, CancellationToken cancellationToken) =>
+        StartAsync(stream, MaxLineBytes, cancellationToken);
+
+    /// <summary><see cref="StartAsync(Stream, CancellationToken)"/> with another line bound (tests use a small one).</summary>
+    internal static async Task<QmpClient> StartAsync(Stream stream, int maxLineBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 8192, leaveOpen: true);
+        var reader = new QmpLineReader(stream, maxLineBytes);
         QmpClient? client = null;
         try
         {
@@ -99,7 +110,6 @@ public sealed class QmpClient : IAsyncDisposable
             }
             else
             {
-                reader.Dispose();
                 await stream.DisposeAsync();
             }
 
@@ -176,7 +186,6 @@ public sealed class QmpClient : IAsyncDisposable
             // Expected: the read loop was cancelled by this dispose.
         }
 
-        _reader.Dispose();
         _stop.Dispose();
         _writeLock.Dispose();
     }

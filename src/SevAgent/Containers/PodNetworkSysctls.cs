@@ -23,8 +23,7 @@ internal static partial class PodNetworkSysctls
     /// </summary>
     public static (string Json, IReadOnlyList<(string Key, string Value)> Sysctls) Extract(string specJson)
     {
-        var spec = JsonNode.Parse(specJson) as JsonObject
-            ?? throw Invalid("oci_spec_json must be a JSON object");
+        var spec = SpecJson.ParseObject(specJson, "oci_spec_json");
         if (spec["linux"] is not JsonObject linux || linux["sysctl"] is not JsonObject sysctl || HasNetworkNamespace(linux))
         {
             return (specJson, []);

@@ -21,7 +21,7 @@ internal static class SpecRewriter
     public static (string Json, List<string> Dropped) Rewrite(string specJson, SpecRewrite rewrite)
     {
         ArgumentNullException.ThrowIfNull(rewrite);
-        var spec = ParseObject(specJson, "oci_spec_json");
+        var spec = SpecJson.ParseObject(specJson, "oci_spec_json");
         if (spec["process"] is not JsonObject process)
         {
             throw Invalid("oci_spec_json has no \"process\" object: the spec must say what to run");
@@ -128,7 +128,7 @@ internal static class SpecRewriter
     /// <summary>The exec process JSON for `crun exec --process`, with terminal set and cwd defaulted.</summary>
     public static string RewriteProcess(string processJson, bool terminal)
     {
-        var process = ParseObject(processJson, "process_json");
+        var process = SpecJson.ParseObject(processJson, "process_json");
         CheckArgs(process, "process_json");
         process["terminal"] = terminal;
         if (process["cwd"] is null)
@@ -140,7 +140,7 @@ internal static class SpecRewriter
     }
 
     /// <summary>Checks that a resources JSON is an object and returns it re-serialised.</summary>
-    public static string CheckResources(string resourcesJson) => ParseObject(resourcesJson, "resources_json").ToJsonString();
+    public static string CheckResources(string resourcesJson) => SpecJson.ParseObject(resourcesJson, "resources_json").ToJsonString();
 
     private static bool IsBind(JsonObject mount) =>
         mount["options"] is JsonArray options &&
@@ -153,21 +153,6 @@ internal static class SpecRewriter
         {
             throw Invalid($"{what} has no \"args\" array of strings: give the program and its arguments");
         }
-    }
-
-    private static JsonObject ParseObject(string json, string what)
-    {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw Invalid($"{what} is not valid JSON: {e.Message}");
-        }
-
-        return node as JsonObject ?? throw Invalid($"{what} must be a JSON object");
     }
 
     private static AgentException Invalid(string message) => AgentException.InvalidArgument(message);

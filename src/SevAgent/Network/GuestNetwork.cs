@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Netlink;
 using SevAgent.Errors;
 using SevAgent.Guest;
@@ -133,13 +134,22 @@ internal sealed class GuestNetwork
         }
     }
 
-    private static (List<Nic> Nics, List<(string Device, RouteInfo Route)> Routes) Validate(NetworkSpec request)
+    /// <summary>The NICs and routes of <paramref name="request"/>, every field checked (pure: fuzzed as is).</summary>
+    internal static (List<Nic> Nics, List<(string Device, RouteInfo Route)> Routes) Validate(NetworkSpec request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var nics = request.Interfaces.Select(Validate).ToList();
         var duplicate = nics.GroupBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
             throw Invalid($"two interfaces are named {duplicate.Key}");
+        }
+
+        // Each NIC is found by its MAC: two with one MAC would both configure the same guest link.
+        var sameMac = nics.GroupBy(n => Mac(n.Mac), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (sameMac is not null)
+        {
+            throw Invalid($"interfaces {string.Join(" and ", sameMac.Select(n => n.Name))} have the same MAC {sameMac.Key}");
         }
 
         return (nics, request.Routes.Select(r => ToRoute(r, nics)).ToList());
@@ -172,9 +182,13 @@ internal sealed class GuestNetwork
 
     private static Nic Validate(InterfaceSpec nic)
     {
-        if (nic.Name.Length is 0 or > 15 || nic.Name.Any(c => c is '/' or ':' or ' ' or '\0' || char.IsControl(c)) || nic.Name is "." or "..")
+        // The kernel counts bytes (IFNAMSIZ 16 with the NUL, dev_valid_name): a name of 15
+        // characters may have more (fuzz finding: "ééééééééééééééé" is 30), and a character that is
+        // not valid text has none of its own.
+        if (nic.Name.Length is 0 or > 15 || Encoding.UTF8.GetByteCount(nic.Name) > 15
+            || nic.Name.Any(c => c is '/' or ':' or '\0' || char.IsWhiteSpace(c) || char.IsControl(c) || char.IsSurrogate(c)) || nic.Name is "." or "..")
         {
-            throw Invalid($"interface name \"{nic.Name}\" is not a valid Linux interface name (1 to 15 characters, no '/', ':' or spaces)");
+            throw Invalid($"interface name \"{nic.Name}\" is not a valid Linux interface name (1 to 15 bytes, no '/', ':' or spaces)");
         }
 
         if (nic.HardwareAddress.Length != 6)
@@ -223,9 +237,22 @@ internal sealed class GuestNetwork
             throw Invalid($"{what}: prefix length {route.PrefixLength} is out of range");
         }
 
+        // Netlink takes the scope as a byte and the MTU as a signed metric here: a value beyond
+        // either would reach the kernel as another one (fuzz finding: scope 256 became 255,
+        // "nowhere", and MTU 2^32-1 became -1).
+        if (route.Scope > 255)
+        {
+            throw Invalid($"{what}: scope {route.Scope} is out of range (0 to 255)");
+        }
+
+        if (route.Mtu is > 65535 or (> 0 and < 68))
+        {
+            throw Invalid($"{what}: MTU {route.Mtu} is out of range (68 to 65535)");
+        }
+
         var info = new RouteInfo(
             family, destination, (int)route.PrefixLength, Optional(route.Gateway, "gateway"), null, Optional(route.Source, "source"),
-            (byte)Math.Min(route.Scope, 255u), 0, 0, 0, route.Metric == 0 ? null : route.Metric, (int)route.Mtu);
+            (byte)route.Scope, 0, 0, 0, route.Metric == 0 ? null : route.Metric, (int)route.Mtu);
         return (route.Device, info);
     }
 
@@ -238,5 +265,5 @@ internal sealed class GuestNetwork
         ? string.Join(':', Enumerable.Range(0, 6).Select(i => hex.Substring(i * 2, 2)))
         : hex;
 
-    private sealed record Nic(string Name, byte[] Mac, int Mtu, IReadOnlyList<(IPAddress Address, int Prefix)> Addresses);
+    internal sealed record Nic(string Name, byte[] Mac, int Mtu, IReadOnlyList<(IPAddress Address, int Prefix)> Addresses);
 }

@@ -10,7 +10,8 @@ namespace Fuzz.Tests.Qmp;
 /// a scripted session (greeting, the capabilities reply, then replies and events) from mutated
 /// seeds (Corpus/qmp) and fresh lines of QMP's keys with values of every JSON type. The
 /// handshake gives a client or a QMP exception; the read loop then ends cleanly (its task never
-/// faults, dispose never throws) and a command in flight gets a value or a QMP exception.
+/// faults, dispose never throws) and a command in flight gets a value or a QMP exception. A line
+/// over the client's line bound is a QMP protocol error, never unbounded buffering.
 /// </summary>
 public sealed class QmpClientFuzz(ITestOutputHelper output)
 {
@@ -31,9 +32,31 @@ public sealed class QmpClientFuzz(ITestOutputHelper output)
         JsonGen.Object(Keys, Strings, maxDepth: 4).Array[0, 6],
         (greeting, capabilities, lines) => string.Join('\n', [greeting, capabilities, .. lines]) + "\n");
 
+    // The client runs with a line bound of 4 KiB instead of QMP's 16 MiB, so that lines over it
+    // cost little: a line about as long as the bound, with or without its newline (then the
+    // session ends with it), goes anywhere in a fresh session (QmpLineReader).
+    private const int LineBound = 4096;
+
+    private static readonly Gen<string> LongLines = Gen.Select(
+        Fresh,
+        Gen.Frequency((3, Gen.Int[LineBound - 8, LineBound + 8]), (1, Gen.Int[0, 4 * LineBound])),
+        Gen.Int[0, 4],
+        Gen.Bool,
+        (session, length, at, newline) =>
+        {
+            var lines = session.TrimEnd('\n').Split('\n').ToList();
+            const string Head = "{\"return\": \"";
+            const string Tail = "\", \"id\": \"sevshim-2\"}";
+            var line = Head + new string('a', Math.Max(0, length - Head.Length - Tail.Length)) + Tail;
+            var index = Math.Min(at, lines.Count);
+            lines.Insert(index, line);
+            return newline ? string.Join('\n', lines) + "\n" : string.Join('\n', lines.Take(index + 1));
+        });
+
     private static readonly Gen<string> Sessions = Gen.Frequency(
-        (1, Mutations.Text(Corpus.Text("qmp"), [.. JsonGen.Tokens, "sevshim-2", "\"event\"", "\"id\"", "\"return\"", "\"error\""])),
-        (1, Fresh));
+        (2, Mutations.Text(Corpus.Text("qmp"), [.. JsonGen.Tokens, "sevshim-2", "\"event\"", "\"id\"", "\"return\"", "\"error\""])),
+        (2, Fresh),
+        (1, LongLines));
 
     [Fact]
     public Task A_client_or_a_QMP_error_and_a_clean_end() => Fuzzer.RunAsync(
@@ -57,7 +80,7 @@ public sealed class QmpClientFuzz(ITestOutputHelper output)
 
     private static async Task SessionAsync(string session, CancellationToken token)
     {
-        var client = await QmpClient.StartAsync(new QmpSessionStream(session), token);
+        var client = await QmpClient.StartAsync(new QmpSessionStream(session), LineBound, token);
         try
         {
             try

@@ -71,4 +71,20 @@ public sealed class PodNetworkSysctlsTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    // Fuzz findings (Fuzz.Tests AgentRequestFuzz): Extract parsed without a catch, so text that is
+    // not JSON escaped as JsonException, and a name set twice or an unpaired surrogate escape as
+    // ArgumentException or InvalidOperationException; all are INVALID_ARGUMENT naming the spec.
+    [Theory]
+    [InlineData("{")]
+    [InlineData("")]
+    [InlineData("""{"linux": {"sysctl": {"net.core.somaxconn": "1", "net.core.somaxconn": "2"}}}""")]
+    [InlineData("""{"linux": {"sysctl": {"net.core.somaxconn": "\ud800"}}}""")]
+    public void A_spec_that_cannot_be_read_is_invalid_argument(string json)
+    {
+        var e = Assert.Throws<AgentException>(() => PodNetworkSysctls.Extract(json));
+
+        Assert.Equal(AgentErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains("oci_spec_json", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -106,4 +106,28 @@ public sealed class SpecRewriterTests
         Assert.Equal(AgentErrorKind.InvalidArgument, Assert.Throws<AgentException>(() => SpecRewriter.CheckResources("[1]")).Kind);
         Assert.Contains("memory", SpecRewriter.CheckResources("{\"memory\": {\"limit\": 1}}"), StringComparison.Ordinal);
     }
+
+    // Fuzz findings (Fuzz.Tests AgentRequestFuzz): JsonNode decodes lazily, so a name set twice
+    // (ArgumentException) or an unpaired surrogate escape (InvalidOperationException) escaped all
+    // three readers instead of INVALID_ARGUMENT.
+    [Theory]
+    [InlineData("""{"process": {"args": ["sh"]}, "process": {"args": ["sh"]}}""")]
+    [InlineData("""{"process": {"args": ["sh"], "args": ["sh"]}}""")]
+    [InlineData("""{"process": {"args": ["\ud800"]}}""")]
+    [InlineData("""{"process": {"args": ["sh"]}, "mounts": [{"destination": "/a\udc00"}]}""")]
+    [InlineData("""{"process": {"args": ["sh"]}, "\ud800": 1}""")]
+    public void Names_set_twice_and_unpaired_surrogates_are_invalid_argument(string json)
+    {
+        Assert.Equal(AgentErrorKind.InvalidArgument, Assert.Throws<AgentException>(() => SpecRewriter.Rewrite(json, Rewrite())).Kind);
+        Assert.Equal(AgentErrorKind.InvalidArgument, Assert.Throws<AgentException>(() => SpecRewriter.RewriteProcess(json, terminal: false)).Kind);
+        Assert.Equal(AgentErrorKind.InvalidArgument, Assert.Throws<AgentException>(() => SpecRewriter.CheckResources(json)).Kind);
+    }
+
+    [Fact]
+    public void A_surrogate_pair_escape_is_text()
+    {
+        var (json, _) = SpecRewriter.Rewrite("""{"process": {"args": ["\ud83d\ude00"]}}""", Rewrite());
+
+        Assert.Equal("\U0001F600", (string?)JsonNode.Parse(json)!["process"]!["args"]![0]);
+    }
 }
