@@ -5,8 +5,8 @@ namespace SevAgent.Io;
 
 /// <summary>
 /// One process output on the stdio link: the pump's chunks as Data frames, each at most the
-/// host's credit (a chunk is split when the credit is smaller), then End at EOF. A chunk leaves
-/// the pump's queue only once all of it was sent, so a cancelled stream loses nothing.
+/// host's credit (a chunk is split when the credit is smaller), then End at EOF. The pump keeps
+/// what was not sent, so a cancelled stream loses nothing and repeats nothing.
 /// Ownership: owns its cancellation source; the session owns the writer.
 /// </summary>
 internal sealed class StdioOutputStream(uint id, OutputPump pump, uint credit, StdioFrameWriter writer, CancellationToken sessionToken)
@@ -22,17 +22,19 @@ internal sealed class StdioOutputStream(uint id, OutputPump pump, uint credit, S
         var token = _cancel.Token;
         try
         {
-            await pump.CopyToAsync(
+            await pump.DrainAsync(
                 async (chunk, ct) =>
                 {
-                    var sent = 0;
-                    while (sent < chunk.Length)
+                    // As much as the host's credit allows; the rest stays with the pump.
+                    var n = await Credit.TakeAsync(chunk.Length, ct).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+                    if (n == 0)
                     {
-                        var n = await Credit.TakeAsync(chunk.Length - sent, ct).ConfigureAwait(false);
-                        ct.ThrowIfCancellationRequested();
-                        await writer.WriteAsync(StdioFrameType.Data, id, chunk.Slice(sent, n), ct).ConfigureAwait(false);
-                        sent += n;
+                        throw new OperationCanceledException("the stream ended");
                     }
+
+                    await writer.WriteAsync(StdioFrameType.Data, id, chunk[..n], ct).ConfigureAwait(false);
+                    return n;
                 },
                 token).ConfigureAwait(false);
             await writer.WriteAsync(StdioFrameType.End, id, ReadOnlyMemory<byte>.Empty, token).ConfigureAwait(false);
