@@ -9,8 +9,9 @@ namespace SevShim.Tasks;
 /// runc shim, so that containerd treats a late kill as harmless.
 /// Operations that do not change the state (Kill, ResizePty, CloseIO, Update, Exec) map to the
 /// same state. Modelled on the runc shim's per-state objects (init_state.go, exec_state.go):
-/// exec is allowed in created and running; resize in created, running and paused; delete only
-/// when created (never started) or stopped.
+/// exec is allowed in created and running; resize in created, running, paused and stopped (a
+/// no-op there: ctr and kubelet resize on SIGWINCH and may race the exit, and the runc shim's
+/// stopped init accepts it); delete only when created (never started) or stopped.
 /// </summary>
 internal static class ProcessTransitions
 {
@@ -49,6 +50,7 @@ internal static class ProcessTransitions
             [(ProcessState.Paused, ProcessOperation.Update)] = ProcessState.Paused,
 
             [(ProcessState.Stopped, ProcessOperation.CloseIO)] = ProcessState.Stopped,
+            [(ProcessState.Stopped, ProcessOperation.ResizePty)] = ProcessState.Stopped,
             [(ProcessState.Stopped, ProcessOperation.Delete)] = ProcessState.Deleted,
         }.ToFrozenDictionary();
 
@@ -66,6 +68,7 @@ internal static class ProcessTransitions
             [(ProcessState.Running, ProcessOperation.CloseIO)] = ProcessState.Running,
 
             [(ProcessState.Stopped, ProcessOperation.CloseIO)] = ProcessState.Stopped,
+            [(ProcessState.Stopped, ProcessOperation.ResizePty)] = ProcessState.Stopped,
             [(ProcessState.Stopped, ProcessOperation.Delete)] = ProcessState.Deleted,
         }.ToFrozenDictionary();
 

@@ -140,15 +140,13 @@ internal sealed partial class TaskService
         {
             var container = FindContainerLocked(id);
             var process = FindProcessLocked(id, execId);
+            process.Machine.Ensure(ProcessOperation.ResizePty);
             if (process.Machine.State == ProcessState.Stopped)
             {
-                // ctr and kubelet resize on SIGWINCH and may race the process's exit; the runc
-                // shim's stopped init accepts a resize as a no-op, so a `ctr run -t` that ends
-                // never prints a resize error. The terminal is gone: nothing to do.
+                // Legal (ProcessTransitions) and a no-op: the terminal is gone.
                 return;
             }
 
-            process.Machine.Ensure(ProcessOperation.ResizePty);
             sandbox = container.Sandbox;
         }
 
