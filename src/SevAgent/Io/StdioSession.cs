@@ -145,7 +145,7 @@ internal sealed class StdioSession(Stream link, IStdioStreams streams, ILogger l
 
         var stream = new StdioOutputStream(id, pump, open.Credit, _writer, token);
         _outputs[id] = stream;
-        _running[id] = ServeAsync(id, stream.RunAsync, () => _outputs.TryRemove(id, out _));
+        Track(id, ServeAsync(id, stream.RunAsync, () => _outputs.TryRemove(id, out _)));
     }
 
     private async Task OpenInputAsync(uint id, StdioOpen open, CancellationToken token)
@@ -163,14 +163,23 @@ internal sealed class StdioSession(Stream link, IStdioStreams streams, ILogger l
         }
 
         _inputs[id] = stream;
-        _running[id] = ServeAsync(id, stream.RunAsync, () => _inputs.TryRemove(id, out _));
+        Track(id, ServeAsync(id, stream.RunAsync, () => _inputs.TryRemove(id, out _)));
         await _writer.CreditAsync(id, InputCredit, token).ConfigureAwait(false);
+    }
+
+    // The stream's task is in _running until it ends (its end may come first: then it is not kept).
+    private void Track(uint id, Task task)
+    {
+        _running[id] = task;
+        if (task.IsCompleted)
+        {
+            _running.TryRemove(id, out _);
+        }
     }
 
     // A stream's task: its failure is the host's Error frame, never the session's end.
     private async Task ServeAsync(uint id, Func<Task> run, Action forget)
     {
-        // Yield first: the task is in _running before its end can remove it.
         await Task.Yield();
         try
         {
