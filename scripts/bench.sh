@@ -2,7 +2,7 @@
 # The sevshim benchmark (issue 6): cold start, per-phase breakdown, exec latency, stdout
 # throughput, memory and density, for io.containerd.sevshim.v2 next to io.containerd.runc.v2 and
 # next to the floor (bare QEMU, same kernel, machine and devices as the shim's pods, booting an
-# initramfs whose /init only prints a marker). Writes bench/results/{results.md,breakdown.png,*.tsv}.
+# initramfs whose /init only prints a marker). Writes bench/results/{results.md,breakdown.svg,*.tsv}.
 #
 #   scripts/bench.sh (as root) [--skip-build] [--out DIR]
 #

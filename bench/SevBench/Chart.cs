@@ -1,77 +1,152 @@
 using System.Globalization;
+using System.Text;
+using System.Xml;
 
 namespace SevBench;
 
 /// <summary>
-/// The start-time chart: one stacked bar of the sevshim cold start's median phases, bars for the
-/// floor and runc on the same seconds axis, and a legend with each phase's median.
+/// The start-time chart as SVG: one stacked bar of the sevshim cold start's median phases, bars for
+/// the floor and runc on the same seconds axis, and a legend with each phase's median. Plain XML
+/// through <see cref="XmlWriter"/>, which escapes the labels; a browser or GitHub renders it.
 /// </summary>
 internal static class Chart
 {
-    private const uint Background = 0xFFFFFF;
-    private const uint Ink = 0x202020;
-    private const uint Grid = 0xDDDDDD;
+    private const string Svg = "http://www.w3.org/2000/svg";
+    private const string Background = "#FFFFFF";
+    private const string Ink = "#202020";
+    private const string Grid = "#DDDDDD";
+    private const string Reference = "#7F7F7F";
+    private const string Font = "DejaVu Sans, Verdana, Arial, sans-serif";
 
-    private static readonly uint[] Palette =
+    private static readonly string[] Palette =
     [
-        0x4E79A7, 0xF28E2B, 0xE15759, 0x76B7B2, 0x59A14F, 0xEDC948,
-        0xB07AA1, 0xFF9DA7, 0x9C755F, 0xBAB0AC, 0x17BECF, 0x393B79,
+        "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948",
+        "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC", "#17BECF", "#393B79",
     ];
 
-    public static void Draw(string path, string title, IReadOnlyList<(string Label, double Seconds)> phases, IReadOnlyList<(string Label, double Seconds)> references)
+    public static void Draw(string path, string title, IReadOnlyList<(string Label, double Seconds)> phases, IReadOnlyList<(string Label, double Seconds)> references) =>
+        File.WriteAllText(path, Render(title, phases, references));
+
+    /// <summary>The SVG document; each phase's segment of the stacked bar is the one rect of class "phase" for it.</summary>
+    public static string Render(string title, IReadOnlyList<(string Label, double Seconds)> phases, IReadOnlyList<(string Label, double Seconds)> references)
     {
+        ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(phases);
         ArgumentNullException.ThrowIfNull(references);
         const int left = 140, right = 40, top = 50, barHeight = 34, barGap = 14, legendRow = 22;
-        var width = 1200;
+        const int width = 1200;
         var bars = 1 + references.Count;
         var axisY = top + (bars * (barHeight + barGap));
         var height = axisY + 40 + (phases.Count * legendRow) + 20;
-        var canvas = new Canvas(width, height, Background);
-        canvas.Text(left, 14, title, Ink);
 
         var total = Math.Max(phases.Sum(p => Math.Max(0, p.Seconds)), references.Select(r => r.Seconds).DefaultIfEmpty(0).Max());
         var step = NiceStep(total);
         var max = Math.Max(step, Math.Ceiling(total / step) * step);
-        var plot = width - left - right;
-        int X(double seconds) => left + (int)Math.Round(plot * seconds / max);
+        const int plot = width - left - right;
+        double X(double seconds) => left + (plot * seconds / max);
 
-        for (var s = 0.0; s <= max + 1e-9; s += step)
+        var buffer = new MemoryStream();
+        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true, IndentChars = " " };
+        using (var w = XmlWriter.Create(buffer, settings))
         {
-            canvas.Fill(X(s), top - 6, 1, axisY - top + 6, Grid);
-            var label = s.ToString(step < 1 ? "0.0" : "0", CultureInfo.InvariantCulture) + "S";
-            canvas.Text(X(s) - (Canvas.TextWidth(label) / 2), axisY + 6, label, Ink);
+            w.WriteStartElement("svg", Svg);
+            Attr(w, "width", width);
+            Attr(w, "height", height);
+            w.WriteAttributeString("viewBox", Invariant($"0 0 {width} {height}"));
+            w.WriteAttributeString("font-family", Font);
+            w.WriteAttributeString("font-size", "14");
+            w.WriteElementString("title", Svg, title);
+            Rect(w, 0, 0, width, height, Background);
+            Text(w, left, 24, title, "bold");
+
+            for (var s = 0.0; s <= max + 1e-9; s += step)
+            {
+                Rect(w, X(s), top - 6, 1, axisY - top + 6, Grid);
+                var label = s.ToString(step < 1 ? "0.0" : "0", CultureInfo.InvariantCulture) + " s";
+                Text(w, X(s), axisY + 20, label, anchor: "middle");
+            }
+
+            var y = top;
+            Text(w, 10, y + 22, "sevshim");
+            var at = 0.0;
+            for (var i = 0; i < phases.Count; i++)
+            {
+                var seconds = Math.Max(0, phases[i].Seconds);
+                w.WriteStartElement("rect", Svg);
+                w.WriteAttributeString("class", "phase");
+                Attr(w, "x", X(at));
+                Attr(w, "y", y);
+                // At least a pixel, so that a phase of a few milliseconds still shows.
+                Attr(w, "width", Math.Max(1, X(at + seconds) - X(at)));
+                Attr(w, "height", barHeight);
+                w.WriteAttributeString("fill", Palette[i % Palette.Length]);
+                w.WriteElementString("title", Svg, Invariant($"{phases[i].Label}: {seconds:0.00} s"));
+                w.WriteEndElement();
+                at += seconds;
+            }
+
+            foreach (var (label, seconds) in references)
+            {
+                y += barHeight + barGap;
+                Text(w, 10, y + 22, label);
+                Rect(w, X(0), y, Math.Max(1, X(seconds) - X(0)), barHeight, Reference);
+                Text(w, X(seconds) + 6, y + 22, Invariant($"{seconds:0.00} s"));
+            }
+
+            Rect(w, left, axisY, plot, 1, Ink);
+            var ly = axisY + 34;
+            for (var i = 0; i < phases.Count; i++)
+            {
+                Rect(w, left, ly, 14, 14, Palette[i % Palette.Length]);
+                Text(w, left + 22, ly + 12, Invariant($"{phases[i].Seconds:0.00} s  {phases[i].Label}"));
+                ly += legendRow;
+            }
+
+            w.WriteEndElement();
         }
 
-        var y = top;
-        canvas.Text(10, y + 10, "SEVSHIM", Ink);
-        var at = 0.0;
-        for (var i = 0; i < phases.Count; i++)
-        {
-            var seconds = Math.Max(0, phases[i].Seconds);
-            canvas.Fill(X(at), y, Math.Max(1, X(at + seconds) - X(at)), barHeight, Palette[i % Palette.Length]);
-            at += seconds;
-        }
-
-        foreach (var (label, seconds) in references)
-        {
-            y += barHeight + barGap;
-            canvas.Text(10, y + 10, label, Ink);
-            canvas.Fill(X(0), y, Math.Max(1, X(seconds) - X(0)), barHeight, 0x7F7F7F);
-            canvas.Text(X(seconds) + 6, y + 10, seconds.ToString("0.00", CultureInfo.InvariantCulture) + " S", Ink);
-        }
-
-        canvas.Fill(left, axisY, plot, 1, Ink);
-        var ly = axisY + 34;
-        for (var i = 0; i < phases.Count; i++)
-        {
-            canvas.Fill(left, ly, 14, 14, Palette[i % Palette.Length]);
-            canvas.Text(left + 22, ly, string.Create(CultureInfo.InvariantCulture, $"{phases[i].Seconds,6:0.00} S  {phases[i].Label}"), Ink);
-            ly += legendRow;
-        }
-
-        canvas.Save(path);
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
+
+    private static void Rect(XmlWriter w, double x, double y, double width, double height, string fill)
+    {
+        w.WriteStartElement("rect", Svg);
+        Attr(w, "x", x);
+        Attr(w, "y", y);
+        Attr(w, "width", width);
+        Attr(w, "height", height);
+        w.WriteAttributeString("fill", fill);
+        w.WriteEndElement();
+    }
+
+    // y is the text's baseline (SVG's), not its top.
+    private static void Text(XmlWriter w, double x, double y, string text, string? weight = null, string? anchor = null)
+    {
+        w.WriteStartElement("text", Svg);
+        Attr(w, "x", x);
+        Attr(w, "y", y);
+        w.WriteAttributeString("fill", Ink);
+        if (weight is not null)
+        {
+            w.WriteAttributeString("font-weight", weight);
+        }
+
+        if (anchor is not null)
+        {
+            w.WriteAttributeString("text-anchor", anchor);
+        }
+
+        // xml:space keeps the legend's two spaces between the seconds and the label.
+        w.WriteAttributeString("xml", "space", null, "preserve");
+        w.WriteString(text);
+        w.WriteEndElement();
+    }
+
+    // Coordinates to a tenth of a pixel, in the invariant culture: SVG wants '.' as the decimal point.
+    private static void Attr(XmlWriter w, string name, double value) =>
+        w.WriteAttributeString(name, Math.Round(value, 1).ToString("0.#", CultureInfo.InvariantCulture));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     // 1, 2 or 5 times a power of ten, giving about 8 to 20 ticks.
     private static double NiceStep(double total)

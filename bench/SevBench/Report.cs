@@ -40,7 +40,7 @@ internal sealed partial class Report
 
         Line(md, "## sevshim cold start, phase by phase (seconds)");
         Line(md, string.Empty);
-        Line(md, "Each phase ends at a log line: the shim's (containerd's log), or the guest init's and the agent's (the pod's console, stamped on the host as QEMU wrote it). ![breakdown](breakdown.png)");
+        Line(md, "Each phase ends at a log line: the shim's (containerd's log), or the guest init's and the agent's (the pod's console, stamped on the host as QEMU wrote it). ![breakdown](breakdown.svg)");
         Line(md, string.Empty);
         Line(md, "| phase (ends when) | median (min to max) |");
         Line(md, "|---|---|");
@@ -145,15 +145,15 @@ internal sealed partial class Report
         var refs = new List<(string, double)>();
         if (_f.FloorMarker is { } floor)
         {
-            refs.Add(("FLOOR", floor.Median));
+            refs.Add(("floor", floor.Median));
         }
 
         if (_f.Wall(RawData.Runc) is { } runc)
         {
-            refs.Add(("RUNC", runc.Median));
+            refs.Add(("runc", runc.Median));
         }
 
-        Chart.Draw(path, $"SEVSHIM COLD START BY PHASE, MEDIANS OF {_f.SevshimRuns.Count} RUNS ({_raw.MachineValue("cores")} CORES, TCG)", bars, refs);
+        Chart.Draw(path, $"sevshim cold start by phase, medians of {_f.SevshimRuns.Count} runs ({_raw.MachineValue("cores")} cores, TCG)", bars, refs);
     }
 
     private string OkCount(string runtime)
