@@ -65,8 +65,24 @@ public sealed class CriSharedPod
         shared.PeerId = await pod.StartContainerAsync(
             CriPodSpec.Shell("peer", $"mkdir -p /tmp/www && echo {PeerReply} > /tmp/www/hello && exec httpd -f -p 127.0.0.1:{PeerPort} -h /tmp/www"),
             cancellationToken);
+        await WaitPeerServingAsync(pod, shared.PeerId, cancellationToken);
         CriTimings.Record(handler, "shared pod: RunPodSandbox", pod.RunDuration);
         CriTimings.Record(handler, "shared pod: RunPodSandbox to first container running", shared.ToFirstContainerRunning);
         return shared;
+    }
+
+    /// <summary>
+    /// StartContainer returns once httpd is exec'd, not once it listens: a Kubernetes user would
+    /// gate on a readiness probe, and so do the scenarios. CI met the gap (nc refused 10 ms
+    /// after StartContainer under a loaded TCG guest). The probe runs in peer itself and asks
+    /// for the page, so it proves the listener, not just the process.
+    /// </summary>
+    private static async Task WaitPeerServingAsync(CriPod pod, string peerId, CancellationToken cancellationToken)
+    {
+        const string Probe =
+            "i=0; while [ $i -lt 300 ]; do " +
+            "printf 'GET /hello HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 {0} 2>/dev/null | grep -q {1} && exit 0; " +
+            "i=$((i+1)); sleep 0.1; done; echo 'peer httpd never served /hello' >&2; exit 1";
+        await pod.ShAsync(peerId, string.Format(System.Globalization.CultureInfo.InvariantCulture, Probe, PeerPort, PeerReply), cancellationToken);
     }
 }
