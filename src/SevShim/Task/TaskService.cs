@@ -35,7 +35,7 @@ internal sealed partial class TaskService : IAsyncDisposable
 
     /// <summary>
     /// <paramref name="sandboxFactory"/> makes the pod's VM at the first Create (production:
-    /// <see cref="UnavailableSandbox"/> until the QEMU backend exists); <paramref name="events"/>
+    /// <see cref="QemuSandboxFactory"/>); <paramref name="events"/>
     /// receives task events (production: <see cref="TaskEventPublisher"/>).
     /// </summary>
     public TaskService(ISandboxFactory sandboxFactory, ITaskEventSink events, ILogger logger, TaskServiceOptions? options = null)

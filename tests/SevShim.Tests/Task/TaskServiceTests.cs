@@ -296,28 +296,6 @@ public sealed class TaskServiceTests
     }
 
     [Fact]
-    public async Task Unavailable_sandbox_refuses_creation_with_the_reason()
-    {
-        var sink = new FakeEventSink();
-        var root = Directory.CreateTempSubdirectory("sevshim-unavail-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(root, "config.json"), "{}");
-            await using var service = new TaskService(new UnavailableSandbox(), sink, Serilog.Core.Logger.None);
-            var ex = await Assert.ThrowsAsync<ShimException>(() => service.CreateAsync(
-                new CreateTaskCommand("c1", root, [], StdioPaths.None, "", null), None));
-            Assert.Equal(ShimErrorKind.FailedPrecondition, ex.Kind);
-            Assert.Equal(UnavailableSandbox.NotAvailableMessage, ex.Message);
-            Assert.Contains("QEMU sandbox is not implemented", ex.Message, StringComparison.Ordinal);
-            Assert.Empty(sink.Events);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
-
-    [Fact]
     public async Task Bad_bundles_and_checkpoints_are_refused_with_the_reason()
     {
         await using var h = new TaskServiceHarness();
