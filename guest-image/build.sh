@@ -85,7 +85,7 @@ case "$compression" in
 esac
 
 # Modules the guest loads at boot (the rest of their dependencies is resolved from modules.dep):
-# virtio transport and console (agent channel), vsock, 9p (shared rootfs), scsi disks (block
+# virtio transport and console (agent channel), 9p (shared rootfs), scsi disks (block
 # rootfs), ext4 and overlay (container root filesystems), msr (/dev/cpu/N/msr: the agent reads
 # the SEV_STATUS MSR 0xc0010131 to tell the shim whether SEV is active; Debian builds it as a
 # module), virtio_net (pod networking). Debian 6.12 builds virtio_pci and virtio_console in:
@@ -97,9 +97,8 @@ esac
 # waits only for the modules it needs (src/SevAgent/Guest/ModuleLoadGate.cs). The order matters:
 # msr first (the shim's first call after the handshake reads the SEV status), then 9p (a rootfs on
 # the share), then virtio_net, then the block modules, which a pod on the share never waits for.
-# vsock is loaded before the agent only when the VM has a virtio-vsock device (init.sh checks).
 boot_modules=(virtio_pci virtio_console)
-later_modules=(msr 9pnet_virtio 9p overlay virtio_net virtio_scsi sd_mod ext4 vmw_vsock_virtio_transport)
+later_modules=(msr 9pnet_virtio 9p overlay virtio_net virtio_scsi sd_mod ext4)
 
 # The kernel command line the shim uses (see guest-image/README.md for the measurements behind it).
 cmdline="console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd i8042.nomux i8042.nopnp 8250.nr_uarts=1"

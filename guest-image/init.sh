@@ -39,11 +39,6 @@ stage1() {
     # shellcheck disable=SC2046
     modprobe -a $(cat /etc/modules-boot) || fail "loading the agent channel's modules: $(cat /etc/modules-boot)"
   fi
-  # A virtio-vsock device (virtio device id 19) means the agent may listen on vsock: its
-  # transport must be there before the agent starts.
-  if grep -qx 0x0013 /sys/bus/virtio/devices/*/device 2>/dev/null; then
-    modprobe vmw_vsock_virtio_transport || say "warning: vmw_vsock_virtio_transport failed to load"
-  fi
   say "modules loaded at $(uptime_s)s"
 
   mount --bind / /newroot || fail "bind-mount the root onto /newroot"

@@ -66,14 +66,14 @@ else
     {
         var name = listen == ListenKind.VirtioSerial ? options.ListenTarget : AgentConstants.VirtioSerialPortName;
         virtioDevice = VirtioSerialBridge.FindPort(name);
-        if (virtioDevice is null && (listen == ListenKind.VirtioSerial || !File.Exists("/dev/vsock")))
+        if (virtioDevice is null)
         {
-            log.LogCritical("no virtio-serial port named {Name} in /sys/class/virtio-ports and no /dev/vsock: " +
-                "give the VM -device virtserialport,name={Name} (or vhost-vsock), or run with --listen unix:PATH", name, name);
+            log.LogCritical("no virtio-serial port named {Name} in /sys/class/virtio-ports: " +
+                "give the VM -device virtserialport,name={Name}, or run with --listen unix:PATH", name, name);
             return 3;
         }
 
-        listen = virtioDevice is null ? ListenKind.Vsock : ListenKind.VirtioSerial;
+        listen = ListenKind.VirtioSerial;
     }
 }
 
@@ -167,10 +167,6 @@ switch (listen)
         new VirtioSerialBridge(virtioDevice!, inner, FrameTracker.Http2, log).Start();
         SevAgent.Io.StdioLink.Start(options.StateDir, new SevAgent.Io.ProcessStdioStreams(app.Services.GetRequiredService<ContainerProcesses>()), log);
         log.LogInformation("serving on virtio-serial {Device} after {Ms} ms", virtioDevice, started.ElapsedMilliseconds);
-        break;
-    case ListenKind.Vsock:
-        new VsockBridge(options.VsockPort, inner, log).Start();
-        log.LogInformation("serving on vsock port {Port} after {Ms} ms", options.VsockPort, started.ElapsedMilliseconds);
         break;
     default:
         log.LogInformation("serving on unix:{Path} after {Ms} ms", kestrelSocket, started.ElapsedMilliseconds);

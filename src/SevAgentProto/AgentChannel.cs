@@ -117,20 +117,6 @@ public static class AgentChannel
         }
     }
 
-    /// <summary>A channel over AF_VSOCK to the guest with context id <paramref name="cid"/>.</summary>
-    public static GrpcChannel ForVsock(uint cid, uint port = AgentConstants.VsockPort, GrpcChannelOptions? options = null)
-    {
-        var endPoint = new VsockEndPoint(cid, port);
-        return Create(
-            async (_, cancellationToken) =>
-            {
-                // connect(2) on vsock has no async form in .NET: run it off the caller's thread.
-                var socket = await Task.Run(() => Vsock.Connect(endPoint), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-            options);
-    }
-
     /// <summary>A channel whose connections come from <paramref name="connect"/> (any byte stream).</summary>
     public static GrpcChannel Create(
         Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect,

@@ -6,9 +6,6 @@ namespace SevAgentProto;
 /// </summary>
 public static class AgentConstants
 {
-    /// <summary>The AF_VSOCK port the agent listens on (Kata uses the same number for its agent).</summary>
-    public const uint VsockPort = 1024;
-
     /// <summary>
     /// The virtio-serial port name (QEMU <c>-device virtserialport,name=sevagent.0</c>); the guest
     /// finds its /dev/vportNpM through /sys/class/virtio-ports/*/name.

@@ -10,7 +10,7 @@ namespace SevAgent.Guest;
 /// <remarks>
 /// The guest init (guest-image/init.sh) loads only the agent channel's modules before it execs the
 /// agent; the rest (/etc/modules-later, in this order: msr, 9p, overlay, virtio-net, virtio-scsi,
-/// sd, ext4, vsock) load in one modprobe at nice 19 while the agent starts, which takes them off the path
+/// sd, ext4) load in one modprobe at nice 19 while the agent starts, which takes them off the path
 /// to "agent ready" (issue 6). While modprobe runs, init keeps the marker file
 /// <see cref="DefaultMarker"/>, holding modprobe's pid; it removes it when modprobe is done,
 /// whatever the outcome (a module that failed then fails the operation needing it, with its own

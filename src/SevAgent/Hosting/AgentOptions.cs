@@ -6,27 +6,25 @@ namespace SevAgent.Hosting;
 /// Command line of the agent. Every guest path is configurable so the agent can run on a host
 /// for component tests. Usage (also printed by --help):
 /// <code>
-/// sevagent [--listen unix:PATH | --listen vsock[:PORT] | --listen virtio-serial[:NAME] | --vsock]
+/// sevagent [--listen unix:PATH | --listen virtio-serial[:NAME]]
 ///          [--state-dir DIR] [--share-dir DIR] [--crun PATH] [--cgroup-parent NAME]
 ///          [--log-level debug|info|warning|error] [--version] [--help]
 /// </code>
-/// Without --listen the agent uses the virtio-serial port "sevagent.0" when the guest has it,
-/// else AF_VSOCK port 1024 when /dev/vsock exists.
+/// Without --listen the agent uses the virtio-serial port "sevagent.0". AF_VSOCK is planned, not
+/// built (ARCHITECTURE.md, decision 3): these hosts have no /dev/vhost-vsock to test it on.
 /// </summary>
 internal sealed class AgentOptions
 {
     public const string Usage =
-        "usage: sevagent [--listen unix:PATH | --listen vsock[:PORT] | --listen virtio-serial[:NAME] | --vsock]\n" +
+        "usage: sevagent [--listen unix:PATH | --listen virtio-serial[:NAME]]\n" +
         "                [--state-dir DIR] [--share-dir DIR] [--crun PATH] [--cgroup-parent NAME]\n" +
         "                [--log-level debug|info|warning|error] [--version] [--help]\n" +
-        "  default transport: virtio-serial port 'sevagent.0' if present, else vsock port 1024\n";
+        "  default transport: virtio-serial port 'sevagent.0'\n";
 
     public ListenKind Listen { get; private set; } = ListenKind.Auto;
 
     /// <summary>The unix socket path (Unix), port name (VirtioSerial).</summary>
     public string ListenTarget { get; private set; } = string.Empty;
-
-    public uint VsockPort { get; private set; } = AgentConstants.VsockPort;
 
     public string StateDir { get; private set; } = AgentConstants.DefaultGuestStateDir;
 
@@ -67,9 +65,6 @@ internal sealed class AgentOptions
             {
                 case "--listen":
                     o.ParseListen(Value());
-                    break;
-                case "--vsock":
-                    o.Listen = ListenKind.Vsock;
                     break;
                 case "--state-dir":
                     o.StateDir = Path.GetFullPath(Value());
@@ -120,16 +115,6 @@ internal sealed class AgentOptions
             Listen = ListenKind.Unix;
             ListenTarget = Path.GetFullPath(value[5..]);
         }
-        else if (value == "vsock" || value.StartsWith("vsock:", StringComparison.Ordinal))
-        {
-            Listen = ListenKind.Vsock;
-            if (value.Length > 6)
-            {
-                VsockPort = uint.TryParse(value[6..], out var port)
-                    ? port
-                    : throw new ArgumentException($"--listen '{value}': the vsock port must be a number");
-            }
-        }
         else if (value == "virtio-serial" || value.StartsWith("virtio-serial:", StringComparison.Ordinal))
         {
             Listen = ListenKind.VirtioSerial;
@@ -137,7 +122,7 @@ internal sealed class AgentOptions
         }
         else
         {
-            throw new ArgumentException($"--listen '{value}' is not unix:PATH, vsock[:PORT] or virtio-serial[:NAME]");
+            throw new ArgumentException($"--listen '{value}' is not unix:PATH or virtio-serial[:NAME]");
         }
     }
 }

@@ -3,9 +3,8 @@ namespace SevAgent.Hosting;
 /// <summary>Where the agent accepts the shim's connection.</summary>
 internal enum ListenKind
 {
-    /// <summary>virtio-serial "sevagent.0" if present, else vsock.</summary>
+    /// <summary>virtio-serial "sevagent.0".</summary>
     Auto,
     Unix,
-    Vsock,
     VirtioSerial,
 }

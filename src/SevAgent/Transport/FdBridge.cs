@@ -4,7 +4,7 @@ using SevAgent.Native;
 namespace SevAgent.Transport;
 
 /// <summary>
-/// Copies bytes both ways between an outer fd (virtio-serial port or vsock connection) and an
+/// Copies bytes both ways between an outer fd (the virtio-serial port) and an
 /// inner fd (a connection to Kestrel's internal socket) with poll(2) on the calling thread.
 /// Both fds must be O_NONBLOCK. Returns which side ended; data still buffered for the inner side
 /// is dropped when the outer side hangs up (it belongs to the old host connection), while data

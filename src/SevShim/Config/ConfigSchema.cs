@@ -11,7 +11,7 @@ internal static class ConfigSchema
     public const string ConfidentialModes = "\"none\", \"sev\", \"sev-es\" or \"sev-snp\"";
     public const string RootfsModes = "\"shared\" or \"block\"";
     public const string AttestationModes = "\"none\" or \"pre\"";
-    public const string AgentTransports = "\"auto\", \"virtio-serial\" or \"vsock\"";
+    public const string AgentTransports = "\"auto\" or \"virtio-serial\" (AF_VSOCK is planned, not built: ARCHITECTURE.md decision 3)";
     public const string StdioPaths = "\"link\" or \"grpc\"";
     public const string AgentLogLevels = "\"debug\", \"info\", \"warning\" or \"error\"";
     public const string LogLevels = "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"";
@@ -66,8 +66,7 @@ internal static class ConfigSchema
     public static string Format(AgentTransport transport) => transport switch
     {
         Config.AgentTransport.Auto => "auto",
-        Config.AgentTransport.VirtioSerial => "virtio-serial",
-        _ => "vsock",
+        _ => "virtio-serial",
     };
 
     public static string Format(StdioPath path) => path == StdioPath.Link ? "link" : "grpc";
@@ -134,7 +133,6 @@ internal static class ConfigSchema
     {
         "auto" => Config.AgentTransport.Auto,
         "virtio-serial" => Config.AgentTransport.VirtioSerial,
-        "vsock" => Config.AgentTransport.Vsock,
         _ => null,
     };
 

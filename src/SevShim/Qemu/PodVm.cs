@@ -64,13 +64,6 @@ internal sealed class PodVm : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(log);
         var confidential = await ConfidentialPlanner.PlanAsync(config, cancellationToken).ConfigureAwait(false);
         UnencryptedPodWarning.LogIfUnencrypted(config, log);
-        if (config.AgentTransport == AgentTransport.Vsock)
-        {
-            throw new ShimException(
-                ShimErrorKind.FailedPrecondition,
-                "sevshim: agent.transport = \"vsock\" is not implemented yet: use \"auto\" or \"virtio-serial\"");
-        }
-
         var layout = PodStateLayout.For(stateRoot, sandboxId);
         var image = GuestImage.Resolve(config);
         var accel = AcceleratorSelector.SelectForHost(confidential: config.Confidential != ConfidentialMode.None);

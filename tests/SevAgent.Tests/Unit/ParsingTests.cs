@@ -62,14 +62,14 @@ public sealed class ParsingTests
         Assert.True(o.ShareDirGiven);
         Assert.Equal("t/x", o.CgroupParent);
 
-        Assert.Equal(2000u, AgentOptions.Parse(["--listen", "vsock:2000"]).VsockPort);
         Assert.Equal("p.1", AgentOptions.Parse(["--listen", "virtio-serial:p.1"]).ListenTarget);
-        Assert.Equal(ListenKind.Vsock, AgentOptions.Parse(["--vsock"]).Listen);
     }
 
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--listen", "tcp:1")]
+    [InlineData("--listen", "vsock:1024")]
+    [InlineData("--vsock")]
     [InlineData("--state-dir")]
     [InlineData("--cgroup-parent", "../x")]
     public void Options_reject_bad_flags(params string[] args)

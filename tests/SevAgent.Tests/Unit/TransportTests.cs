@@ -29,22 +29,6 @@ public sealed class TransportTests
         Assert.Equal("goaway", await ReceiveAsync(hostEnd, 6));
     });
 
-    [Fact]
-    public void Vsock_listener_fd_can_be_wrapped_in_a_socket_or_the_error_names_vsock()
-    {
-        if (!File.Exists("/dev/vsock"))
-        {
-            var e = Assert.ThrowsAny<SocketException>(() => Vsock.Listen(new VsockEndPoint(VsockEndPoint.CidAny, 49152)));
-            Assert.Contains("vsock", e.Message, StringComparison.OrdinalIgnoreCase);
-            return;
-        }
-
-        var port = (uint)Random.Shared.Next(50000, 60000);
-        var fd = Vsock.Listen(new VsockEndPoint(VsockEndPoint.CidAny, port));
-        using var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        Assert.Equal(SocketType.Stream, socket.SocketType);
-    }
-
     /// <summary>
     /// Runs <paramref name="test"/> against an FdBridge between two socket pairs: the host's end
     /// (outer side), the end Kestrel would hold (inner side) and the bridge's task. The sockets are

@@ -24,7 +24,7 @@ public sealed class ConfigTomlWriterTests
             SevPolicyOverride = 0x5,
             SwiotlbSlabsOverride = 4096,
             Rootfs = RootfsMode.Shared,
-            AgentTransport = AgentTransport.Vsock,
+            AgentTransport = AgentTransport.VirtioSerial,
             BootTimeout = TimeSpan.FromSeconds(9),
             LogLevel = ShimLogLevel.Trace,
         };
