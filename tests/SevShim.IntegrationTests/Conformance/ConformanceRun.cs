@@ -9,7 +9,18 @@ namespace SevShim.IntegrationTests.Conformance;
 /// </summary>
 public static class ConformanceRun
 {
-    /// <summary>One runtime: run <paramref name="scenario"/> and check it with <paramref name="expect"/>.</summary>
+    /// <summary>
+    /// How many times the runc reference may run before its expectations count as wrong. Under
+    /// load (a CPU hog beside the suite) runc's shim was seen to drop the last bytes of a stream
+    /// that sevshim delivered whole in the same run: 32 KiB of 64 MiB stdout and an exec's one
+    /// stderr line on containerd 1.7 and 1.6, the line after `tty` with -t. Those are races in the
+    /// reference (ctr and runc's shim), not in the runtime under test, so the reference runs again
+    /// on a fresh id; sevshim always runs once, and is compared only with a reference that met the
+    /// expectations.
+    /// </summary>
+    public const int ReferenceAttempts = 3;
+
+    /// <summary>runc alone: run <paramref name="scenario"/> until it meets <paramref name="expect"/> (at most <see cref="ReferenceAttempts"/> times).</summary>
     public static async Task OneAsync<T>(
         CtrFixture fixture, ContainerdBuild build, string name, Func<CtrContainerd, string, Task<T>> scenario, Action<T> expect)
     {
@@ -17,20 +28,13 @@ public static class ConformanceRun
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(expect);
         var c = await fixture.GetAsync(build);
-        var id = c.NewId(name);
-        try
-        {
-            await CtrDiagnostics.RunAsync(c, [id], async () => expect(await scenario(c, id)));
-        }
-        finally
-        {
-            await c.RemoveContainerAsync(id);
-        }
+        await ReferenceAsync(c, name, scenario, expect);
     }
 
     /// <summary>
-    /// Both runtimes: runc first (the reference), then sevshim; sevshim must meet the expectations
-    /// and <paramref name="same"/> must hold between the two observations.
+    /// Both runtimes: runc first (the reference, see <see cref="ReferenceAttempts"/>), then
+    /// sevshim once; sevshim must meet the expectations and <paramref name="same"/> must hold
+    /// between the two observations.
     /// </summary>
     public static async Task CompareAsync<T>(
         CtrFixture fixture, ContainerdBuild build, string name, Func<CtrContainerd, string, string, Task<T>> scenario, Action<T> expect, Action<T, T> same)
@@ -40,11 +44,10 @@ public static class ConformanceRun
         ArgumentNullException.ThrowIfNull(expect);
         ArgumentNullException.ThrowIfNull(same);
         var c = await fixture.GetAsync(build);
-        var runcId = c.NewId(name + "-r");
+        var reference = await ReferenceAsync(c, name + "-r", (cc, id) => scenario(cc, CtrRuntime.Runc, id), expect);
         var vmId = c.NewId(name + "-v");
         try
         {
-            var reference = await scenario(c, CtrRuntime.Runc, runcId);
             await CtrDiagnostics.RunAsync(c, [vmId], async () =>
             {
                 var observed = await scenario(c, CtrRuntime.Sevshim, vmId);
@@ -54,8 +57,40 @@ public static class ConformanceRun
         }
         finally
         {
-            await c.RemoveContainerAsync(runcId);
             await c.RemoveContainerAsync(vmId);
+        }
+    }
+
+    private static async Task<T> ReferenceAsync<T>(CtrContainerd c, string name, Func<CtrContainerd, string, Task<T>> scenario, Action<T> expect)
+    {
+        var misses = new List<string>();
+        for (var attempt = 1; ; attempt++)
+        {
+            var id = c.NewId(name);
+            try
+            {
+                var observed = await scenario(c, id);
+                try
+                {
+                    expect(observed);
+                    return observed;
+                }
+                catch (Xunit.Sdk.XunitException e) when (attempt < ReferenceAttempts)
+                {
+                    misses.Add($"attempt {attempt}: {e.Message}");
+                    await Console.Error.WriteLineAsync($"conformance: the runc reference {id} missed its expectations, running it again: {e.Message}");
+                }
+                catch (Xunit.Sdk.XunitException e)
+                {
+                    misses.Add($"attempt {attempt}: {e.Message}");
+                    await CtrDiagnostics.RunAsync(c, [id], () => throw new Xunit.Sdk.XunitException(
+                        $"the runc reference missed the expectations {ReferenceAttempts} times in a row, so they, not a race, are wrong:\n" + string.Join('\n', misses)));
+                }
+            }
+            finally
+            {
+                await c.RemoveContainerAsync(id);
+            }
         }
     }
 }
