@@ -1,5 +1,5 @@
 using System.Text;
-using SevShim.Hosting.Native;
+using SevShim.Native;
 
 namespace SevShim.Hosting;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using SevShim.Hosting.Native;
+using SevShim.Native;
 
 namespace SevShim.Hosting;
 

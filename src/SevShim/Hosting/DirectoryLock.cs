@@ -1,4 +1,4 @@
-using SevShim.Hosting.Native;
+using SevShim.Native;
 
 namespace SevShim.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SevShim.Hosting.Native;
+using SevShim.Native;
 
 namespace SevShim.Hosting;
 

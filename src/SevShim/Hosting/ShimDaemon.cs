@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Serilog;
 using SevShim.Config;
-using SevShim.Hosting.Native;
+using SevShim.Native;
 using SevShim.Logging;
 using Ttrpc;
 

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+using SevShim.Native;
+
 namespace SevShim.Io;
 
 /// <summary>
@@ -36,7 +38,7 @@ internal sealed class PollableFd : IDisposable
     /// <summary>Opens <paramref name="path"/> with O_NONBLOCK|O_CLOEXEC added to <paramref name="flags"/>.</summary>
     public static PollableFd Open(string path, int flags, int mode = 0)
     {
-        var fd = IoNative.Open(path, flags | IoNative.O_NONBLOCK | IoNative.O_CLOEXEC, mode);
+        var fd = LibC.open(path, flags | LibC.O_NONBLOCK | LibC.O_CLOEXEC, (uint)mode);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -55,7 +57,7 @@ internal sealed class PollableFd : IDisposable
             nint n;
             fixed (byte* p = buffer)
             {
-                n = IoNative.Read(Fd, p, buffer.Length);
+                n = LibC.read(Fd, p, buffer.Length);
             }
 
             if (n >= 0)
@@ -64,11 +66,11 @@ internal sealed class PollableFd : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == IoNative.EAGAIN)
+            if (errno == LibC.EAGAIN)
             {
-                Wait(IoNative.POLLIN, cancellationToken);
+                Wait(LibC.POLLIN, cancellationToken);
             }
-            else if (errno != IoNative.EINTR)
+            else if (errno != LibC.EINTR)
             {
                 throw new IOException($"reading {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
@@ -84,7 +86,7 @@ internal sealed class PollableFd : IDisposable
             nint n;
             fixed (byte* p = data)
             {
-                n = IoNative.Write(Fd, p, data.Length);
+                n = LibC.write(Fd, p, data.Length);
             }
 
             if (n >= 0)
@@ -94,11 +96,11 @@ internal sealed class PollableFd : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == IoNative.EAGAIN)
+            if (errno == LibC.EAGAIN)
             {
-                Wait(IoNative.POLLOUT, cancellationToken);
+                Wait(LibC.POLLOUT, cancellationToken);
             }
-            else if (errno != IoNative.EINTR)
+            else if (errno != LibC.EINTR)
             {
                 throw new IOException($"writing {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
@@ -114,13 +116,13 @@ internal sealed class PollableFd : IDisposable
         var wake = Interlocked.Exchange(ref _wakeFd, -1);
         if (wake >= 0)
         {
-            _ = IoNative.Close(wake);
+            _ = LibC.close(wake);
         }
 
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
-            _ = IoNative.Close(fd);
+            _ = LibC.close(fd);
         }
     }
 
@@ -128,17 +130,17 @@ internal sealed class PollableFd : IDisposable
 
     private unsafe void Wait(short events, CancellationToken cancellationToken)
     {
-        var fds = stackalloc IoNative.PollFd[2];
-        fds[0] = new IoNative.PollFd { Fd = Fd, Events = events };
+        var fds = stackalloc LibC.PollFd[2];
+        fds[0] = new LibC.PollFd { Fd = Fd, Events = events };
         var count = 1u;
         if (WakeFdFor(cancellationToken) is var wake and >= 0)
         {
-            fds[1] = new IoNative.PollFd { Fd = wake, Events = IoNative.POLLIN };
+            fds[1] = new LibC.PollFd { Fd = wake, Events = LibC.POLLIN };
             count = 2;
         }
 
         // One wait; the caller's loop re-checks cancellation and retries the read or write.
-        _ = IoNative.Poll(fds, count, SliceMs);
+        _ = LibC.poll(fds, count, SliceMs);
     }
 
     // The eventfd signalled when cancellationToken is cancelled, or -1 (a token that cannot be
@@ -153,7 +155,7 @@ internal sealed class PollableFd : IDisposable
 
         if (_wakeFd < 0)
         {
-            _wakeFd = IoNative.EventFd(0, IoNative.EFD_CLOEXEC | IoNative.EFD_NONBLOCK);
+            _wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (_wakeFd < 0)
             {
                 return -1;
@@ -176,7 +178,7 @@ internal sealed class PollableFd : IDisposable
         if (fd >= 0)
         {
             ulong one = 1;
-            _ = IoNative.Write(fd, (byte*)&one, sizeof(ulong));
+            _ = LibC.write(fd, (byte*)&one, sizeof(ulong));
         }
     }
 }

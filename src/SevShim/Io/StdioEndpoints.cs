@@ -1,6 +1,8 @@
 using System.Runtime.Versioning;
 using SevShim.Errors;
 
+using SevShim.Native;
+
 namespace SevShim.Io;
 
 /// <summary>
@@ -30,7 +32,7 @@ internal static class StdioEndpoints
         {
             if (IsFifo(target))
             {
-                return PollableFd.Open(target, IoNative.O_RDWR);
+                return PollableFd.Open(target, LibC.O_RDWR);
             }
 
             var parent = Path.GetDirectoryName(target);
@@ -40,7 +42,7 @@ internal static class StdioEndpoints
                     | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             }
 
-            return PollableFd.Open(target, IoNative.O_WRONLY | IoNative.O_CREAT | IoNative.O_APPEND, Convert.ToInt32("644", 8));
+            return PollableFd.Open(target, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, Convert.ToInt32("644", 8));
         }
         catch (IOException ex)
         {
@@ -61,9 +63,9 @@ internal static class StdioEndpoints
         try
         {
             // O_RDONLY|O_NONBLOCK on a FIFO returns at once even with no writer yet (fifo(7)).
-            reader = PollableFd.Open(target, IoNative.O_RDONLY);
+            reader = PollableFd.Open(target, LibC.O_RDONLY);
             // With our reader present, a non-blocking writer open succeeds at once too.
-            var keepAlive = IsFifo(target) ? PollableFd.Open(target, IoNative.O_WRONLY) : null;
+            var keepAlive = IsFifo(target) ? PollableFd.Open(target, LibC.O_WRONLY) : null;
             return (reader, keepAlive);
         }
         catch (IOException ex)
@@ -106,5 +108,5 @@ internal static class StdioEndpoints
         return path;
     }
 
-    private static bool IsFifo(string path) => IoNative.FileType(path) == IoNative.S_IFIFO;
+    private static bool IsFifo(string path) => LibC.FileType(path) == LibC.S_IFIFO;
 }

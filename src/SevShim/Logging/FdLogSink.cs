@@ -2,7 +2,7 @@ using System.Text;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
-using SevShim.Hosting.Native;
+using SevShim.Native;
 
 namespace SevShim.Logging;
 

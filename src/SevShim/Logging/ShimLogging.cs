@@ -3,7 +3,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using SevShim.Config;
-using SevShim.Hosting.Native;
+using SevShim.Native;
 
 namespace SevShim.Logging;
 

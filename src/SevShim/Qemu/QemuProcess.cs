@@ -134,7 +134,7 @@ internal sealed class QemuProcess : IAsyncDisposable
         foreach (var handle in handles)
         {
             var fd = (int)handle.DangerousGetHandle();
-            if (Hosting.Native.LibC.fcntl(fd, Hosting.Native.LibC.F_SETFD, on ? Hosting.Native.LibC.FD_CLOEXEC : 0) < 0)
+            if (Native.LibC.fcntl(fd, Native.LibC.F_SETFD, on ? Native.LibC.FD_CLOEXEC : 0) < 0)
             {
                 throw new ShimException(ShimErrorKind.Internal, $"sevshim: fcntl(F_SETFD) on fd {fd} for QEMU failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
             }

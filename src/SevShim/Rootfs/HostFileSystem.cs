@@ -1,5 +1,7 @@
 using SevShim.Io;
 
+using SevShim.Native;
+
 namespace SevShim.Rootfs;
 
 /// <summary>Facts about host file systems that the mount plan needs.</summary>
@@ -23,14 +25,14 @@ internal static class HostFileSystem
     }
 
     /// <summary>What <paramref name="path"/> is, following links as a bind mount does.</summary>
-    public static HostPathKind KindOf(string path) => IoNative.FileType(path) switch
+    public static HostPathKind KindOf(string path) => LibC.FileType(path) switch
     {
-        IoNative.S_IFDIR => HostPathKind.Directory,
-        IoNative.S_IFREG => HostPathKind.File,
-        IoNative.S_IFSOCK => HostPathKind.Socket,
-        IoNative.S_IFCHR => HostPathKind.CharDevice,
-        IoNative.S_IFBLK => HostPathKind.BlockDevice,
-        IoNative.S_IFIFO => HostPathKind.Fifo,
+        LibC.S_IFDIR => HostPathKind.Directory,
+        LibC.S_IFREG => HostPathKind.File,
+        LibC.S_IFSOCK => HostPathKind.Socket,
+        LibC.S_IFCHR => HostPathKind.CharDevice,
+        LibC.S_IFBLK => HostPathKind.BlockDevice,
+        LibC.S_IFIFO => HostPathKind.Fifo,
         _ => HostPathKind.Missing,
     };
 }

@@ -2,6 +2,8 @@ using System.Runtime.Versioning;
 using Serilog;
 using SevShim.Errors;
 
+using SevShim.Native;
+
 namespace SevShim.Rootfs;
 
 /// <summary>
@@ -18,7 +20,7 @@ namespace SevShim.Rootfs;
 [SupportedOSPlatform("linux")]
 internal static class HostMounter
 {
-    private const ulong RemountBits = MountNative.MS_REMOUNT | MountNative.MS_BIND | MountNative.MS_NOSUID | MountNative.MS_NODEV;
+    private const ulong RemountBits = LibC.MS_REMOUNT | LibC.MS_BIND | LibC.MS_NOSUID | LibC.MS_NODEV;
 
     /// <summary>Mounts everything in <paramref name="plan"/>; on failure undoes what was done and throws.</summary>
     public static AppliedMounts Apply(ContainerMountPlan plan, ILogger log)
@@ -33,13 +35,13 @@ internal static class HostMounter
                 MakeMountPoint(m);
                 if (m.FsType is null)
                 {
-                    MountNative.Mount(m.Source, m.Target, null, m.Flags, null);
+                    LibC.Mount(m.Source, m.Target, null, m.Flags, null);
                     applied.Targets.Add(m.Target);
-                    MountNative.Mount(string.Empty, m.Target, null, RemountBits | (m.ReadOnly ? MountNative.MS_RDONLY : 0), null);
+                    LibC.Mount(string.Empty, m.Target, null, RemountBits | (m.ReadOnly ? LibC.MS_RDONLY : 0), null);
                 }
                 else
                 {
-                    MountNative.Mount(m.Source, m.Target, m.FsType, m.Flags, m.Data);
+                    LibC.Mount(m.Source, m.Target, m.FsType, m.Flags, m.Data);
                     applied.Targets.Add(m.Target);
                 }
             }
@@ -61,14 +63,14 @@ internal static class HostMounter
         for (var i = applied.Targets.Count - 1; i >= 0; i--)
         {
             var target = applied.Targets[i];
-            var errno = MountNative.Unmount(target, 0);
-            if (errno == MountNative.EBUSY)
+            var errno = LibC.Unmount(target, 0);
+            if (errno == LibC.EBUSY)
             {
                 // Submounts of an rbind, or a file still open: detach now, the kernel frees it when idle.
-                errno = MountNative.Unmount(target, MountNative.MNT_DETACH);
+                errno = LibC.Unmount(target, LibC.MNT_DETACH);
             }
 
-            if (errno != 0 && errno != MountNative.EINVAL)
+            if (errno != 0 && errno != LibC.EINVAL)
             {
                 log.Warning("unmounting {Target} failed with errno {Errno}", target, errno);
             }
@@ -97,8 +99,8 @@ internal static class HostMounter
                 continue;
             }
 
-            var errno = MountNative.Unmount(target, MountNative.MNT_DETACH);
-            if (errno != 0 && errno != MountNative.EINVAL)
+            var errno = LibC.Unmount(target, LibC.MNT_DETACH);
+            if (errno != 0 && errno != LibC.EINVAL)
             {
                 throw new ShimException(ShimErrorKind.Internal, $"sevshim: unmounting the container rootfs {target} from the pod share failed with errno {errno}");
             }

@@ -1,3 +1,5 @@
+using SevShim.Native;
+
 namespace SevShim.Rootfs;
 
 /// <summary>
@@ -8,16 +10,16 @@ internal static class MountOptions
 {
     private static readonly Dictionary<string, (ulong Set, ulong Clear)> Flags = new(StringComparer.Ordinal)
     {
-        ["ro"] = (MountNative.MS_RDONLY, 0),
-        ["rw"] = (0, MountNative.MS_RDONLY),
-        ["nosuid"] = (MountNative.MS_NOSUID, 0),
-        ["suid"] = (0, MountNative.MS_NOSUID),
-        ["nodev"] = (MountNative.MS_NODEV, 0),
-        ["dev"] = (0, MountNative.MS_NODEV),
-        ["noexec"] = (MountNative.MS_NOEXEC, 0),
-        ["exec"] = (0, MountNative.MS_NOEXEC),
-        ["bind"] = (MountNative.MS_BIND, 0),
-        ["rbind"] = (MountNative.MS_BIND | MountNative.MS_REC, 0),
+        ["ro"] = (LibC.MS_RDONLY, 0),
+        ["rw"] = (0, LibC.MS_RDONLY),
+        ["nosuid"] = (LibC.MS_NOSUID, 0),
+        ["suid"] = (0, LibC.MS_NOSUID),
+        ["nodev"] = (LibC.MS_NODEV, 0),
+        ["dev"] = (0, LibC.MS_NODEV),
+        ["noexec"] = (LibC.MS_NOEXEC, 0),
+        ["exec"] = (0, LibC.MS_NOEXEC),
+        ["bind"] = (LibC.MS_BIND, 0),
+        ["rbind"] = (LibC.MS_BIND | LibC.MS_REC, 0),
     };
 
     // Propagation and atime words change nothing the guest can see through 9p: dropped.

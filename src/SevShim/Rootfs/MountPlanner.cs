@@ -4,6 +4,8 @@ using SevShim.Errors;
 using SevShim.Qemu;
 using SevShim.Sandbox;
 
+using SevShim.Native;
+
 namespace SevShim.Rootfs;
 
 /// <summary>
@@ -84,7 +86,7 @@ internal static class MountPlanner
 
             RequireNoNul(rootPath, $"the root.path of container {request.ContainerId}");
             var source = Path.IsPathRooted(rootPath) ? rootPath : Path.GetFullPath(Path.Combine(request.BundlePath, rootPath));
-            mounts.Add(new HostMount(source, rootfsTarget, null, MountNative.MS_BIND | MountNative.MS_REC, null, false, false));
+            mounts.Add(new HostMount(source, rootfsTarget, null, LibC.MS_BIND | LibC.MS_REC, null, false, false));
         }
 
         foreach (var m in request.Rootfs)
@@ -94,11 +96,11 @@ internal static class MountPlanner
             if (MountOptions.IsBind(m.Type, m.Options))
             {
                 RequireAbsolute(m.Source, $"rootfs bind mount source '{m.Source}'");
-                mounts.Add(new HostMount(m.Source, target, null, MountNative.MS_BIND | (flags & MountNative.MS_REC), null, (flags & MountNative.MS_RDONLY) != 0, false));
+                mounts.Add(new HostMount(m.Source, target, null, LibC.MS_BIND | (flags & LibC.MS_REC), null, (flags & LibC.MS_RDONLY) != 0, false));
             }
             else
             {
-                mounts.Add(new HostMount(m.Source, target, m.Type, flags | MountNative.MS_NOSUID | MountNative.MS_NODEV, data, false, false));
+                mounts.Add(new HostMount(m.Source, target, m.Type, flags | LibC.MS_NOSUID | LibC.MS_NODEV, data, false, false));
             }
         }
 
@@ -162,9 +164,9 @@ internal static class MountPlanner
                     source,
                     Path.Combine(containerDir, name),
                     null,
-                    MountNative.MS_BIND | (flags & MountNative.MS_REC),
+                    LibC.MS_BIND | (flags & LibC.MS_REC),
                     null,
-                    (flags & MountNative.MS_RDONLY) != 0,
+                    (flags & LibC.MS_RDONLY) != 0,
                     kind != HostPathKind.Directory));
                 var shared = $"{request.ContainerId}/{name}";
                 guestMounts.Add(new GuestMountMapping(destination, shared));

@@ -2,6 +2,8 @@ using Serilog;
 using SevShim.Qemu;
 using SevShim.Rootfs;
 
+using SevShim.Native;
+
 namespace SevShim.Sandbox;
 
 /// <summary>
@@ -25,8 +27,8 @@ internal static class QemuStateCleanup
 
         foreach (var mountPoint in MountTable.MountPointsUnder(layout.Directory).OrderByDescending(p => p.Length))
         {
-            var errno = MountNative.Unmount(mountPoint, MountNative.MNT_DETACH);
-            if (errno != 0 && errno != MountNative.EINVAL)
+            var errno = LibC.Unmount(mountPoint, LibC.MNT_DETACH);
+            if (errno != 0 && errno != LibC.EINVAL)
             {
                 log.Warning("detaching the stale mount {MountPoint} failed with errno {Errno}", mountPoint, errno);
             }

@@ -3,6 +3,8 @@ using SevShim.Rootfs;
 using SevShim.Sandbox;
 using TestSupport;
 
+using SevShim.Native;
+
 namespace SevShim.Tests.Qemu;
 
 public sealed class QemuStateCleanupE2ETests : IDisposable
@@ -28,9 +30,9 @@ public sealed class QemuStateCleanupE2ETests : IDisposable
         File.WriteAllText(Path.Combine(volume, "keep"), "volume data");
         var root = Path.Combine(_dir.FullName, "state");
         var target = Directory.CreateDirectory(Path.Combine(root, "pod1", "share", "c1", "rootfs")).FullName;
-        MountNative.Mount(source, target, null, MountNative.MS_BIND, null);
+        LibC.Mount(source, target, null, LibC.MS_BIND, null);
         // A mount on top of a mount: the cleanup must take the deeper one first.
-        MountNative.Mount(volume, Path.Combine(target, "inner"), null, MountNative.MS_BIND, null);
+        LibC.Mount(volume, Path.Combine(target, "inner"), null, LibC.MS_BIND, null);
         Assert.Equal(2, MountTable.MountPointsUnder(root).Count);
 
         Assert.True(QemuStateCleanup.RemovePodState(root, "pod1", Logger.None));

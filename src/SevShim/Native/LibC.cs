@@ -1,11 +1,17 @@
 using System.Runtime.InteropServices;
 
-namespace SevShim.Hosting.Native;
+namespace SevShim.Native;
 
 /// <summary>
-/// The few libc calls the hosting side needs that .NET does not expose (glibc on Linux x86-64;
-/// constants from the kernel and glibc headers). Every call sets errno for
-/// <see cref="Marshal.GetLastPInvokeError"/>.
+/// Every libc call of the shim, in one place (glibc on Linux x86-64; constants from the kernel
+/// and glibc headers): what .NET does not expose (posix_spawn with setsid and a signal mask for
+/// the daemon and QEMU, flock, prctl(PR_SET_CHILD_SUBREAPER), a non-blocking FIFO open, whose
+/// blocking form waits for its peer (SHIM-PROTOCOL.md 5), poll(2) with an eventfd so a pump can
+/// wait for data or room and still notice cancellation, mount(2) and umount2(2), statx(2) for
+/// file types beyond files and folders, and a listening unix socket bound before the daemon
+/// exists). Declared with LibraryImport so Native AOT generates the marshalling at build time;
+/// Tmds.LibC's DllImport declarations take byte* paths and its own mode_t, and would not remove
+/// one line here. Every call sets errno for <see cref="Marshal.GetLastPInvokeError"/>.
 /// </summary>
 internal static unsafe partial class LibC
 {
@@ -20,9 +26,14 @@ internal static unsafe partial class LibC
     public const int O_RDWR = 2;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
+    public const int O_CREAT = 0x40;
+    public const int O_APPEND = 0x400;
     public const int O_DIRECTORY = 0x10000;
     public const int MNT_DETACH = 2;
     public const int EAGAIN = 11;
+    public const int EPIPE = 32;
+    public const int EBUSY = 16;
+    public const int EINVAL = 22;
     public const int EADDRINUSE = 98;
     public const int AF_UNIX = 1;
     public const int SOCK_STREAM = 1;
@@ -96,13 +107,28 @@ internal static unsafe partial class LibC
     public static partial int chmod(string path, uint mode);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initialValue, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MountRaw(string source, string target, string? type, ulong flags, string? data);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);
@@ -113,6 +139,75 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int listen(int fd, int backlog);
 
+    public const short POLLIN = 0x1;
+    public const short POLLOUT = 0x4;
+    public const short POLLERR = 0x8;
+    public const short POLLHUP = 0x10;
+    public const short POLLNVAL = 0x20;
+
+    /// <summary>eventfd(2) flags (the O_ values).</summary>
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EFD_NONBLOCK = 0x800;
+
+    public const int S_IFMT = 0xF000;
+    public const int S_IFIFO = 0x1000;
+    public const int S_IFREG = 0x8000;
+    public const int S_IFDIR = 0x4000;
+    public const int S_IFSOCK = 0xC000;
+    public const int S_IFCHR = 0x2000;
+    public const int S_IFBLK = 0x6000;
+
+    public const ulong MS_RDONLY = 0x1;
+    public const ulong MS_NOSUID = 0x2;
+    public const ulong MS_NODEV = 0x4;
+    public const ulong MS_NOEXEC = 0x8;
+    public const ulong MS_REMOUNT = 0x20;
+    public const ulong MS_BIND = 0x1000;
+    public const ulong MS_REC = 0x4000;
+    public const ulong MS_PRIVATE = 0x40000;
+
+    private const int AtFdCwd = -100;
+    private const uint StatxType = 1;
+
     /// <summary>errno of the last call, as text for error messages.</summary>
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+
+    /// <summary>mount(2); throws IOException naming the mount on failure.</summary>
+    public static void Mount(string source, string target, string? type, ulong flags, string? data)
+    {
+        if (MountRaw(source, target, type, flags, data) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"mount {type ?? "(bind)"} {source} on {target} (flags 0x{flags:x}, data '{data}') failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+
+    /// <summary>umount2(2); returns the errno (0 on success).</summary>
+    public static int Unmount(string target, int flags) =>
+        umount2(target, flags) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// The S_IFMT bits of <paramref name="path"/> (following links), or -1 when it cannot be
+    /// read. .NET reports no file types beyond files and folders; statx(2) is used because its
+    /// struct layout is the same on every architecture (stx_mode is the u16 at offset 28).
+    /// </summary>
+    public static int FileType(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
+        {
+            return -1;
+        }
+
+        return *(ushort*)(buffer + 28) & S_IFMT;
+    }
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
 }
