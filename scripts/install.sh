@@ -5,7 +5,13 @@
 #
 #   /usr/local/bin/containerd-shim-sevshim-v2
 #   /usr/local/share/sevshim/{vmlinuz,initrd.img,manifest.json}
+#   /usr/local/share/sevshim/OVMF.amdsev.fd{,.manifest}  (the configured vm.firmware, when missing)
 #   /etc/sevshim/config.toml          (an existing one is kept)
+#
+# The firmware: when the file the configuration's vm.firmware names does not exist, it is built
+# by scripts/build-firmware.sh (edk2's AmdSev OVMF from Debian 12's edk2 source, about 4 minutes;
+# Debian ships no build of it). An existing file is never replaced. SEVSHIM_SKIP_FIRMWARE=1 skips
+# this; SEV pods then cannot start until the firmware is there.
 #
 # containerd: the one answering on /run/containerd/containerd.sock, else a private instance
 # (state, sockets and FIFOs under /run/sevshim-containerd, data under /var/lib/sevshim-containerd).
@@ -63,6 +69,20 @@ else
   install -m 0644 config/config.toml /etc/sevshim/config.toml
 fi
 echo "installed $shim and /usr/local/share/sevshim/"
+
+echo "== firmware"
+# vm.firmware of the installed configuration (a `firmware = "..."` line under [vm]), else the default.
+firmware=$(awk '/^[[:space:]]*\[/ { vm = ($0 ~ /^[[:space:]]*\[vm\][[:space:]]*(#.*)?$/) }
+  vm && /^[[:space:]]*firmware[[:space:]]*=/ { sub(/^[^=]*=[[:space:]]*"/, ""); sub(/".*/, ""); print; exit }' /etc/sevshim/config.toml)
+firmware=${firmware:-/usr/local/share/sevshim/OVMF.amdsev.fd}
+if [ -f "$firmware" ]; then
+  echo "keeping the existing firmware $firmware"
+elif [ "${SEVSHIM_SKIP_FIRMWARE:-0}" = 1 ]; then
+  echo "install.sh: $firmware is missing and SEVSHIM_SKIP_FIRMWARE=1: SEV pods cannot start until it is there (scripts/build-firmware.sh builds it)"
+else
+  echo "building the SEV firmware $firmware with scripts/build-firmware.sh (about 4 minutes; SEVSHIM_SKIP_FIRMWARE=1 skips it)"
+  scripts/build-firmware.sh --out "$firmware" || die "scripts/build-firmware.sh failed (see above): SEV pods need $firmware; rerun it, or SEVSHIM_SKIP_FIRMWARE=1 to install without it"
+fi
 
 # ctr against the chosen containerd, never longer than $ctr_timeout seconds. stdin is /dev/null:
 # timeout(1) runs ctr outside the terminal's foreground group, where reading the terminal (ctr

@@ -129,8 +129,13 @@ public static class LaunchDigest
 
         if (hashes is not null && !hasHashesSection)
         {
-            throw new MeasurementException(
-                "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section: use the OvmfPkg/AmdSev build for measured direct boot, or measure without --kernel");
+            // An AmdSev build of edk2 2022.11 or older (Debian 12's, for one) has the SEV hashes
+            // table in its footer but SNP metadata from before the SNP_KERNEL_HASHES section
+            // (type 0x10): QEMU has nowhere to put the hashes in an SNP launch. Pointing such a
+            // user at "the AmdSev build" would send them back to the firmware they have.
+            throw new MeasurementException(ovmf.SupportsKernelHashes
+                ? "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section: this AmdSev build has the SEV hashes table (sev and sev-es can measure -kernel) but SNP metadata from before that section (type 0x10, edk2 2022.11 and older, e.g. Debian 12's edk2): use an AmdSev build of a newer edk2 (2025.02 has it) for SEV-SNP measured direct boot, or measure without --kernel"
+                : "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section: use the OvmfPkg/AmdSev build for measured direct boot, or measure without --kernel");
         }
     }
 

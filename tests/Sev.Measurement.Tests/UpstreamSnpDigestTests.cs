@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Sev.Measurement.Tests;
 
 /// <summary>
@@ -69,6 +71,44 @@ public sealed class UpstreamSnpDigestTests
             LaunchDigest.Snp(ovmf, KernelHashes.FromContents([], [], string.Empty), 1, EpycV4, 0x21));
 
         Assert.StartsWith("Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Snp_with_kernel_on_amdsev_build_older_than_the_snp_hashes_section_says_so()
+    {
+        // The shape of edk2 2022.11's AmdSev build (Debian 12's, scripts/build-firmware.sh): the
+        // footer has the SEV hashes table, the SNP metadata has no SNP_KERNEL_HASHES section. Made
+        // from the edk2-stable202405 vector by turning its type 0x10 section into SNP_SEC_MEM.
+        var bytes = File.ReadAllBytes(VectorFiles.OvmfAmdSev);
+        var asev = bytes.AsSpan().IndexOf("ASEV"u8);
+        Assert.True(asev >= 0, "the AmdSev vector has no ASEV header");
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(asev + 12));
+        var replaced = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var type = bytes.AsSpan(asev + 16 + (i * 12) + 8, 4);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(type) == (uint)SnpSectionType.SnpKernelHashes)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(type, (uint)SnpSectionType.SnpSecMem);
+                replaced++;
+            }
+        }
+
+        Assert.Equal(1, replaced);
+        var ovmf = OvmfImage.Parse(bytes);
+        Assert.True(ovmf.SupportsKernelHashes);
+        Assert.False(ovmf.SupportsSnpKernelHashes);
+
+        var ex = Assert.Throws<MeasurementException>(() =>
+            LaunchDigest.Snp(ovmf, KernelHashes.FromContents([], [], string.Empty), 1, EpycV4, 0x1));
+
+        Assert.StartsWith("Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("SNP metadata from before that section", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("use the OvmfPkg/AmdSev build", ex.Message, StringComparison.Ordinal);
+
+        // Without -kernel the same image measures (the 0x10 page is then measured as a zero page
+        // by a newer build, so the digests differ; the point is that it does not fail).
+        Assert.Equal(48, LaunchDigest.Snp(ovmf, null, 1, EpycV4, 0x1).Length);
     }
 
     [Fact]

@@ -43,12 +43,24 @@ public sealed class FixAdvice(Distribution distribution)
     public static string SevDeviceRule =>
         "create /etc/udev/rules.d/71-sev.rules with the line KERNEL==\"sev\", MODE=\"0660\", GROUP=\"kvm\", then `udevadm control --reload-rules && udevadm trigger` (or reboot), and run the shim as root or in group kvm";
 
-    /// <summary>How to get an OVMF that QEMU can put kernel hashes into.</summary>
+    /// <summary>
+    /// How to get an OVMF that QEMU can put kernel hashes into. On Debian and Ubuntu, whose ovmf
+    /// packages have no AmdSev build, the fix is sevshim's scripts/build-firmware.sh (which
+    /// scripts/install.sh runs when the firmware is missing): it builds OvmfPkg/AmdSev/AmdSevX64.dsc
+    /// from Debian 12's edk2 source package and installs it at its --out path, by default
+    /// <see cref="HostPaths.FirmwareCandidates"/>[0], sevshim's default vm.firmware.
+    /// </summary>
     public string AmdSevFirmware(string configuredPath) => Distribution.Family switch
     {
         DistroFamily.Debian =>
-            $"Debian's ovmf package has no AmdSev build: build edk2's OvmfPkg/AmdSev/AmdSevX64.dsc (`build -a X64 -p OvmfPkg/AmdSev/AmdSevX64.dsc -t GCC5 -b RELEASE`, output Build/AmdSev/RELEASE_GCC5/FV/OVMF.fd) and install it as {configuredPath} (or set vm.firmware)",
+            $"Debian's ovmf package has no AmdSev build: run `{BuildFirmwareCommand(configuredPath)}` from the sevshim source tree, as root (about 4 minutes; it builds edk2's OvmfPkg/AmdSev/AmdSevX64.dsc from Debian 12's edk2 source package and installs it as {configuredPath}), or point vm.firmware at an AmdSev build you have",
         _ =>
             $"use edk2's AmdSev build (OvmfPkg/AmdSev/AmdSevX64.dsc, a single stateless OVMF.fd; RHEL 9's edk2-ovmf ships one named OVMF.amdsev.fd) and install it as {configuredPath} (or set vm.firmware)",
     };
+
+    /// <summary>scripts/build-firmware.sh, with --out when the firmware is not at the default path.</summary>
+    private static string BuildFirmwareCommand(string configuredPath) =>
+        configuredPath == HostPaths.FirmwareCandidates[0]
+            ? "scripts/build-firmware.sh"
+            : $"scripts/build-firmware.sh --out {configuredPath}";
 }
