@@ -103,8 +103,14 @@ builder.WebHost.UseKestrelCore();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
-    // The shim keeps one connection for the pod's life; never close it for idleness.
-    kestrel.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+    // The shim keeps one connection for the pod's life; never close it for idleness. A year, not
+    // Timeout.InfiniteTimeSpan: Kestrel stores "infinite" as TimeSpan.MaxValue, and its HTTP/2
+    // TimeoutControl adds that as long.MaxValue ticks to the current timestamp, which overflows
+    // to a deadline in the past. Every connection was then closed (GOAWAY NO_ERROR) at the first
+    // heartbeat after its last stream ended, and a streaming call opened in that window failed
+    // with "The HTTP/2 server closed the connection" (issue 14's component flake; seen in the
+    // agent's debug log as "is closing" within a second of every idle moment).
+    kestrel.Limits.KeepAliveTimeout = TimeSpan.FromDays(365);
     // Kestrel's data-rate limits (240 B/s after a 5 s grace) guard public servers against slow
     // clients; over HTTP/2 a violation aborts the whole connection, so a shim (or test) that is
     // descheduled for 5 s between a call's HEADERS and DATA lost every call on the link ("The
