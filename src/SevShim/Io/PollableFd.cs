@@ -35,8 +35,16 @@ internal sealed class PollableFd : IDisposable
     /// <summary>The path it was opened from (for messages).</summary>
     public string Path { get; }
 
+    /// <summary>Whether the fd is a FIFO (<see cref="WaitForReader"/> applies only to one).</summary>
+    public bool IsFifo { get; private init; }
+
     /// <summary>Opens <paramref name="path"/> with O_NONBLOCK|O_CLOEXEC added to <paramref name="flags"/>.</summary>
-    public static PollableFd Open(string path, int flags, int mode = 0)
+    public static PollableFd Open(string path, int flags, int mode = 0) => Open(path, flags, mode, fifo: false);
+
+    /// <summary>Opens the FIFO at <paramref name="path"/> with O_NONBLOCK|O_CLOEXEC added to <paramref name="flags"/>.</summary>
+    public static PollableFd OpenFifo(string path, int flags) => Open(path, flags, 0, fifo: true);
+
+    private static PollableFd Open(string path, int flags, int mode, bool fifo)
     {
         var fd = LibC.open(path, flags | LibC.O_NONBLOCK | LibC.O_CLOEXEC, (uint)mode);
         if (fd < 0)
@@ -45,7 +53,7 @@ internal sealed class PollableFd : IDisposable
             throw new IOException($"cannot open {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
         }
 
-        return new PollableFd(fd, path);
+        return new PollableFd(fd, path) { IsFifo = fifo };
     }
 
     /// <summary>Reads up to buffer.Length bytes; 0 means end of file (every writer closed).</summary>
@@ -104,6 +112,54 @@ internal sealed class PollableFd : IDisposable
             {
                 throw new IOException($"writing {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
+        }
+    }
+
+    /// <summary>
+    /// For an output FIFO: waits until its reader has taken every byte written, as FIONREAD on
+    /// this end counts (pipe(7)). Why: containerd's cio closes the client's reader at task delete
+    /// without draining it, so a client (ctr) that lags behind the exit it is told of loses what
+    /// is still in the pipe (a 32 KiB buffer was seen under load, with runc's shim too); holding
+    /// the exit until the pipe is empty closes that window. Gives up when the count has not gone
+    /// down for <paramref name="stall"/> (a client that is gone: our own O_RDWR reader keeps the
+    /// pipe open, so the bytes would wait forever), or on cancellation. Returns the bytes left.
+    /// Not a FIFO, or FIONREAD refused: returns 0 at once.
+    /// </summary>
+    public unsafe int WaitForReader(TimeSpan stall, CancellationToken cancellationToken)
+    {
+        if (!IsFifo)
+        {
+            return 0;
+        }
+
+        var last = int.MaxValue;
+        var stalledSince = Environment.TickCount64;
+        var pauseMs = 1;
+        while (true)
+        {
+            int pending;
+            if (LibC.ioctl(Fd, LibC.FIONREAD, &pending) < 0 || pending <= 0)
+            {
+                return 0;
+            }
+
+            var now = Environment.TickCount64;
+            if (pending < last)
+            {
+                (last, stalledSince) = (pending, now);
+            }
+            else if (now - stalledSince >= stall.TotalMilliseconds)
+            {
+                return pending;
+            }
+
+            // Short pauses first: a reader that keeps up empties a 64 KiB pipe in microseconds.
+            if (cancellationToken.WaitHandle.WaitOne(pauseMs))
+            {
+                return pending;
+            }
+
+            pauseMs = Math.Min(pauseMs * 2, 50);
         }
     }
 

@@ -18,6 +18,11 @@ namespace SevShim.Io;
 internal sealed class ProcessIo : IAsyncDisposable
 {
     private const int ChunkSize = 32 * 1024;
+
+    // How long an output FIFO's reader may take nothing before the exit is published anyway
+    // (PollableFd.WaitForReader): long enough for a client descheduled on a loaded host, short
+    // enough that a client that went away delays the exit only this much.
+    private static readonly TimeSpan ReaderStall = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<PollableFd> _fds = [];
     private readonly List<Task> _pumps = [];
@@ -160,6 +165,12 @@ internal sealed class ProcessIo : IAsyncDisposable
         }
         finally
         {
+            if (!broken && !token.IsCancellationRequested && target.WaitForReader(ReaderStall, token) is > 0 and var left
+                && !token.IsCancellationRequested)
+            {
+                log.Warning("stdio: the reader of {Path} took nothing for {Seconds} s; the exit is published with {Bytes} bytes still unread", target.Path, ReaderStall.TotalSeconds, left);
+            }
+
             // EOF for the client: our fd is the last writer the shim holds for this stream.
             target.Dispose();
         }

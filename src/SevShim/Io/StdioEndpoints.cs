@@ -32,7 +32,7 @@ internal static class StdioEndpoints
         {
             if (IsFifo(target))
             {
-                return PollableFd.Open(target, LibC.O_RDWR);
+                return PollableFd.OpenFifo(target, LibC.O_RDWR);
             }
 
             var parent = Path.GetDirectoryName(target);
@@ -65,7 +65,7 @@ internal static class StdioEndpoints
             // O_RDONLY|O_NONBLOCK on a FIFO returns at once even with no writer yet (fifo(7)).
             reader = PollableFd.Open(target, LibC.O_RDONLY);
             // With our reader present, a non-blocking writer open succeeds at once too.
-            var keepAlive = IsFifo(target) ? PollableFd.Open(target, LibC.O_WRONLY) : null;
+            var keepAlive = IsFifo(target) ? PollableFd.OpenFifo(target, LibC.O_WRONLY) : null;
             return (reader, keepAlive);
         }
         catch (IOException ex)

@@ -8,7 +8,8 @@ namespace SevShim.Native;
 /// the daemon and QEMU, flock, prctl(PR_SET_CHILD_SUBREAPER), a non-blocking FIFO open, whose
 /// blocking form waits for its peer (SHIM-PROTOCOL.md 5), poll(2) with an eventfd so a pump can
 /// wait for data or room and still notice cancellation, mount(2) and umount2(2), statx(2) for
-/// file types beyond files and folders, and a listening unix socket bound before the daemon
+/// file types beyond files and folders, ioctl(FIONREAD) to see
+/// whether a FIFO's reader has taken what was written, and a listening unix socket bound before the daemon
 /// exists). Declared with LibraryImport so Native AOT generates the marshalling at build time;
 /// Tmds.LibC's DllImport declarations take byte* paths and its own mode_t, and would not remove
 /// one line here. Every call sets errno for <see cref="Marshal.GetLastPInvokeError"/>.
@@ -120,6 +121,12 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
+
+    /// <summary>asm-generic/ioctls.h: the bytes waiting to be read, on either end of a pipe or FIFO (pipe(7)).</summary>
+    public const nuint FIONREAD = 0x541B;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ioctl(int fd, nuint request, int* value);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);

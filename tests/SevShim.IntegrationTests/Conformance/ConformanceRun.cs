@@ -13,8 +13,9 @@ public static class ConformanceRun
     /// How many times the runc reference may run before its expectations count as wrong. Under
     /// load (a CPU hog beside the suite) the runc reference was seen to lose the last bytes of a
     /// stream that sevshim delivered whole in the same run: an exec's one stderr line on
-    /// containerd 1.6, the line after `tty` with -t on 1.7 (the lost 32 KiB of the bulk scenario
-    /// turned out to be ctr's, for both runtimes: see StdinAndBulkAsync). Those are races in the
+    /// containerd 1.6, the line after `tty` with -t on 1.7, and 32 KiB of the bulk scenario's
+    /// stdout when ctr lagged at the exit (sevshim holds the exit until ctr has read the FIFO:
+    /// see StdinAndBulkAsync; runc's shim does not). Those are races in the
     /// reference (ctr and runc's shim), not in the runtime under test, so the reference runs again
     /// on a fresh id; sevshim always runs once, and is compared only with a reference that met the
     /// expectations.

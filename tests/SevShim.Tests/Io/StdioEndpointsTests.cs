@@ -38,6 +38,51 @@ public sealed class StdioEndpointsTests : IDisposable
     }
 
     [Fact]
+    public async Task WaitForReaderReturnsOnlyOnceAReaderTookEveryByte()
+    {
+        var path = Fifo("c2-stdout");
+        using var output = StdioEndpoints.OpenOutput(path)!;
+        var data = new byte[40 * 1024];
+        output.WriteAll(data, CancellationToken.None);
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read);
+        var waiting = Task.Run(() => output.WaitForReader(TimeSpan.FromSeconds(30), CancellationToken.None));
+        // A reader that takes the bytes in small slices, pausing between them: progress, so no stall.
+        var buffer = new byte[4096];
+        var taken = 0;
+        while (taken < data.Length)
+        {
+            Assert.False(waiting.IsCompleted, $"returned with {data.Length - taken} bytes still in the pipe");
+            taken += reader.Read(buffer);
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void WaitForReaderGivesUpOnAReaderThatTakesNothingAndSaysWhatIsLeft()
+    {
+        var path = Fifo("c3-stdout");
+        using var output = StdioEndpoints.OpenOutput(path)!;
+        output.WriteAll("never read\n"u8, CancellationToken.None);
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(11, output.WaitForReader(TimeSpan.FromMilliseconds(300), CancellationToken.None));
+        Assert.InRange(clock.ElapsedMilliseconds, 250, 10_000);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Equal(11, output.WaitForReader(TimeSpan.FromSeconds(30), cancelled.Token));
+    }
+
+    [Fact]
+    public void WaitForReaderDoesNotWaitOnARegularFile()
+    {
+        var path = Path.Combine(_dir.FullName, "log");
+        using var output = StdioEndpoints.OpenOutput(path)!;
+        output.WriteAll("line\n"u8, CancellationToken.None);
+        Assert.Equal(0, output.WaitForReader(TimeSpan.FromSeconds(30), CancellationToken.None));
+    }
+
+    [Fact]
     public void StdinFifoReadsUntilTheClientClosedAndTheKeepAliveWriterIsDropped()
     {
         var path = Fifo("c1-stdin");
