@@ -162,11 +162,11 @@ public sealed class LinuxHostProbe : IHostProbe
         try
         {
             var image = OvmfImage.Load(path);
-            return new FirmwareInfo(path, length, image.HasFooterTable, image.SupportsKernelHashes, image.HasSnpMetadata, null);
+            return new FirmwareInfo(path, length, image.HasFooterTable, image.SupportsKernelHashes, image.HasSnpMetadata, image.SupportsSnpKernelHashes, null);
         }
         catch (Exception ex) when (ex is OvmfFormatException or IOException or UnauthorizedAccessException)
         {
-            return new FirmwareInfo(path, length, false, false, false, ex.Message);
+            return new FirmwareInfo(path, length, false, false, false, false, ex.Message);
         }
     }
 

@@ -114,10 +114,17 @@ internal static class QemuChecks
             : new CheckItem("firmware.hashes-table", CheckStatus.Missing,
                 $"{what} has no usable SEV hashes table (OVMF footer table {(info.HasFooterTable ? "present" : "absent")}): it cannot verify -kernel/-initrd/-append (kernel-hashes=on)",
                 fix.AmdSevFirmware(target), All);
-        var snpItem = info.HasSnpMetadata
-            ? new CheckItem("firmware.snp-metadata", CheckStatus.Ok, $"{what} carries SNP metadata", null, snp)
-            : new CheckItem("firmware.snp-metadata", CheckStatus.Missing, $"{what} has no SNP metadata: QEMU cannot launch it as an SEV-SNP guest",
-                fix.AmdSevFirmware(target), snp);
+        // Every sevshim launch boots -kernel with kernel-hashes=on, SNP included; under SNP QEMU
+        // puts the hashes into the metadata's SNP_KERNEL_HASHES page, which edk2 2022.11 and
+        // older (Debian 12's) do not declare: such a build launches SEV and SEV-ES pods only.
+        var snpItem = !info.HasSnpMetadata
+            ? new CheckItem("firmware.snp-metadata", CheckStatus.Missing, $"{what} has no SNP metadata: QEMU cannot launch it as an SEV-SNP guest",
+                fix.AmdSevFirmware(target), snp)
+            : !info.SupportsSnpKernelHashes
+                ? new CheckItem("firmware.snp-metadata", CheckStatus.Missing,
+                    $"{what} carries SNP metadata without the SNP_KERNEL_HASHES section (type 0x10; edk2 2022.11 and older): an SEV-SNP pod's -kernel/-initrd/-append cannot be measured with it",
+                    fix.AmdSevFirmware(target), snp)
+                : new CheckItem("firmware.snp-metadata", CheckStatus.Ok, $"{what} carries SNP metadata with the SNP_KERNEL_HASHES section", null, snp);
         return (hashes, snpItem);
     }
 }

@@ -52,7 +52,7 @@ internal sealed class FakeHostProbe : IHostProbe
         p.Files[HostPaths.KvmAmdParameter("sev_snp")] = "Y\n";
         p.Devices[HostPaths.DevSev] = new DeviceNodeInfo(true, "root", "kvm",
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, true);
-        p.Firmware[HostPaths.FirmwareCandidates[0]] = new FirmwareInfo(HostPaths.FirmwareCandidates[0], 4194304, true, true, true, null);
+        p.Firmware[HostPaths.FirmwareCandidates[0]] = new FirmwareInfo(HostPaths.FirmwareCandidates[0], 4194304, true, true, true, true, null);
         return p;
     }
 

@@ -282,7 +282,7 @@ public sealed class HostCheckTests
     {
         var probe = FakeHostProbe.SevReadyEpyc();
         probe.Firmware.Clear();
-        probe.Firmware["/usr/share/ovmf/OVMF.fd"] = new FirmwareInfo("/usr/share/ovmf/OVMF.fd", 2097152, true, false, true, null);
+        probe.Firmware["/usr/share/ovmf/OVMF.fd"] = new FirmwareInfo("/usr/share/ovmf/OVMF.fd", 2097152, true, false, true, false, null);
 
         var report = await Run(probe);
 
@@ -291,6 +291,27 @@ public sealed class HostCheckTests
         Assert.Contains("/usr/share/ovmf/OVMF.fd", item.Evidence, StringComparison.Ordinal);
         Assert.Contains("AmdSevX64.dsc", item.Fix, StringComparison.Ordinal);
         Assert.False(report.CanRun(SevMode.Sev));
+    }
+
+    [Fact]
+    public async Task AmdSev_firmware_without_snp_kernel_hashes_runs_sev_but_not_snp()
+    {
+        // Debian 12's edk2 (2022.11) built as AmdSev: the SEV hashes table, SNP metadata from
+        // before the SNP_KERNEL_HASHES section.
+        var probe = FakeHostProbe.SevReadyEpyc();
+        var path = HostPaths.FirmwareCandidates[0];
+        probe.Firmware[path] = new FirmwareInfo(path, 4194304, true, true, true, false, null);
+
+        var report = await Run(probe);
+
+        Assert.Equal(CheckStatus.Ok, Item(report, "firmware.hashes-table").Status);
+        var snp = Item(report, "firmware.snp-metadata");
+        Assert.Equal(CheckStatus.Missing, snp.Status);
+        Assert.Contains("SNP_KERNEL_HASHES", snp.Evidence, StringComparison.Ordinal);
+        Assert.Contains(path, snp.Evidence, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(snp.Fix));
+        Assert.True(report.CanRun(SevMode.Sev));
+        Assert.False(report.CanRun(SevMode.SevSnp));
     }
 
     [Fact]
