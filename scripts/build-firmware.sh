@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the firmware sevshim's default configuration boots (vm.firmware): OVMF's AmdSev variant,
 # edk2's OvmfPkg/AmdSev/AmdSevX64.dsc (X64, RELEASE, GCC5), a single stateless OVMF.fd with the SEV
-# hashes table (measured -kernel/-initrd/-append) and the SNP metadata. Debian 12 and 13 ship no
-# build of it (their ovmf package builds OvmfPkgX64.dsc and OvmfPkgIa32X64.dsc only), so this
-# script builds it from Debian's own edk2 source package, pinned below, with Debian's toolchain.
+# hashes table (measured -kernel/-initrd/-append) and the SNP metadata, including its
+# SNP_KERNEL_HASHES section (type 0x10), so sev, sev-es and sev-snp guests alike get
+# -kernel/-initrd/-append measured. Debian 12 and 13 ship no build of it (their ovmf package builds
+# OvmfPkgX64.dsc and OvmfPkgIa32X64.dsc only), so this script builds it from Debian 13 (trixie)'s
+# own edk2 source package, pinned below, with Debian 12 (bookworm)'s toolchain.
 #
 #   scripts/build-firmware.sh [--out FILE] [--force] [--cache DIR] [--mirror URL] [--keep-tree]
 #
@@ -11,27 +13,42 @@
 #   deps       apt-get install of the build dependencies (nasm, iasl, uuid-dev, gcc, python3,
 #              grub-mkimage and its x86_64-efi modules, mtools, dosfstools, dpkg-source)
 #   fetch      `apt-get source --download-only edk2=<version>` through a private apt (its own
-#              sources.list with one deb-src line, lists and cache under <cache>/apt; the system's
-#              apt sources are never read or changed), checked against the pinned sha256 sums, then
-#              `dpkg-source -x`, which applies Debian's quilt series (debian/patches/series)
+#              sources.list with one deb-src trixie line, lists and cache under <cache>/apt; the
+#              system's apt sources are never read or changed), checked against the pinned sha256
+#              sums, then `dpkg-source -x`, which applies Debian's quilt series
+#              (debian/patches/series). When the mirror has the two tarballs but not the .dsc
+#              (deb.debian.org's pool answered 404 for edk2_2025.02-8+deb13u1.dsc on the day this
+#              was pinned, while serving its .orig and .debian tarballs), the .dsc is written from
+#              the package's stanza in the signed Sources index (`apt-cache showsrc`, the fields
+#              the archive derived from that .dsc, without its signature); the manifest says which.
 #   BaseTools  make -C BaseTools
 #   build      build -a X64 -t GCC5 -b RELEASE -p OvmfPkg/AmdSev/AmdSevX64.dsc
 #   install    FILE (default /usr/local/share/sevshim/OVMF.amdsev.fd) and FILE.manifest
-# 3 to 4 minutes on 2 cores (Debian 12); the source is 17 MB.
+# 6.5 to 8 minutes on 2 cores (Debian 12; two builds from scratch: 481 s, fetch included, and 384 s,
+# on a machine whose load average was 6 to 8 from other work; about 3 minutes of user CPU each); the
+# source is 30 MB.
 #
 # The source package is complete: openssl, brotli and the other submodules are in its orig tarball,
 # so the build needs nothing beyond the Debian mirror. The downloaded source is kept in <cache>/src:
-# when bookworm's edk2 moves on and the mirror drops this version, the script still builds it.
+# when trixie's edk2 moves on and the mirror drops this version, the script still builds it.
+#
+# Why trixie's source on bookworm's toolchain: bookworm's edk2 (2022.11) predates the SNP metadata's
+# SNP_KERNEL_HASHES section (added upstream after 2022.11), without which QEMU cannot put the hashes
+# of -kernel/-initrd/-append into an SEV-SNP launch (kernel-hashes=on) and `measure --mode snp
+# --kernel` refuses. Trixie's 2025.02 has it and builds with bookworm's packages as they are (gcc
+# 12.2, nasm 2.16.01, iasl 20200925, python 3.11): no backport and nothing from trixie but the
+# source. (The GCC5 tool chain tag is deprecated in 2025.02's tools_def in favour of GCC, and kept.)
 #
 # Local changes on top of Debian's patches (each small, each checked to still apply; patch_tree):
-#   - OvmfPkg/AmdSev/Grub/grub.sh: the grub module list loses `sevsecret`, which bookworm's grub
-#     2.06 does not have (grub-mkimage: "cannot open .../sevsecret.mod"). It serves only AmdSev's
-#     own boot path (the embedded grub opening a LUKS disk with a secret injected at launch);
-#     sevshim boots -kernel with kernel-hashes=on, which the firmware runs before grub.
+#   - OvmfPkg/AmdSev/Grub/grub.sh (as in 2022.11, still so in 2025.02): the grub module list loses
+#     `sevsecret`, which bookworm's grub 2.06 does not have (grub-mkimage: "cannot open
+#     .../sevsecret.mod"). It serves only AmdSev's own boot path (the embedded grub opening a
+#     LUKS disk with a secret injected at launch); sevshim boots -kernel with kernel-hashes=on,
+#     which the firmware runs before grub.
 #   - grub.sh again: `mkfs.msdos --invariant` and `mcopy -m` (of a grub.cfg dated
 #     SOURCE_DATE_EPOCH), so the FAT memdisk inside grub.efi has no random volume id or build date.
-#   - BaseTools GenFw: the PE/COFF TimeDateStamp of every module is SOURCE_DATE_EPOCH when that is
-#     set, instead of time(NULL).
+#   - BaseTools GenFw (Elf32Convert.c, Elf64Convert.c; still time(NULL) in 2025.02): the PE/COFF
+#     TimeDateStamp of every module is SOURCE_DATE_EPOCH when that is set, instead of time(NULL).
 # With these, two builds give the same bytes (SOURCE_DATE_EPOCH is the changelog's date). Both run
 # in one fixed folder, /var/tmp/sevshim-edk2-build (SEVSHIM_FIRMWARE_BUILD_DIR), since paths of the
 # build tree end up in the modules. The result's sha256 is compared with the one recorded below
@@ -50,18 +67,19 @@
 # /var/cache/sevshim/firmware), SEVSHIM_DEBIAN_MIRROR (--mirror), SEVSHIM_FIRMWARE_BUILD_DIR.
 set -euo pipefail
 
-# The pin: Debian 12 (bookworm)'s edk2, the very source of the ovmf package Debian 12 installs
-# (edk2-stable202211 with Debian's CVE fixes, 2024-11-05), built with Debian 12's own toolchain,
-# which is what it was released with. The sums are those of bookworm's signed Sources index.
-edk2_version=2022.11-6+deb12u2
-edk2_suite=bookworm
+# The pin: Debian 13 (trixie)'s edk2, the source of the ovmf package Debian 13 installs
+# (edk2-stable202502 with Debian's patches and CVE fixes, 2025-11-08), built with Debian 12's
+# toolchain. The sums are those of trixie's signed Sources index: the .dsc first (checked when the
+# mirror serves it), then the two tarballs (always checked).
+edk2_version=2025.02-8+deb13u1
+edk2_suite=trixie
+edk2_dsc_sha256=9e2115e7d75a3930b082216ef3378cca040fde049c86f4547e8ed6da1515ffee
 edk2_files=(
-  "3129d783c9017f738af4453c9f94a2fdfba2ee91cf409c0c3623b31377e76cc6  edk2_2022.11-6+deb12u2.dsc"
-  "64257dd8a2778c969b8a869cd3b6eda2db2a346bfcf24dc729859745968f1fd6  edk2_2022.11.orig.tar.xz"
-  "a1d848115ae9b140e64d3ab34f7c08210b665bee473e3242a6801c163678780e  edk2_2022.11-6+deb12u2.debian.tar.xz"
+  "b63b6053d6d89c74d9291f9e96fde1584be99e6fb9c169ba9511505129d6b049  edk2_2025.02.orig.tar.xz"
+  "e2a7f6fc58640818416a028d6d5e9dfc255697a7cdc60c14566c236df6bd9b08  edk2_2025.02-8+deb13u1.debian.tar.xz"
 )
 # sha256 of the OVMF.fd this script built twice from scratch on Debian 12 (README, "Firmware").
-expected_sha256=cd24e5ca0adc70ec42defaf6f31290e39d3a139db55f4a7e7ccc13f336b7b871
+expected_sha256=dc7242cd629aae8f43aaa98f3b0a8382216470feaf361d4510c4e0406b80f920
 platform=OvmfPkg/AmdSev/AmdSevX64.dsc
 build_output=Build/AmdSev/RELEASE_GCC5/FV/OVMF.fd
 
@@ -156,8 +174,12 @@ done
 # --- fetch --------------------------------------------------------------------------------------
 stage "fetch (edk2 $edk2_version, Debian $edk2_suite)"
 src="$cache/src"
+dsc="$src/edk2_$edk2_version.dsc"
+index_dsc="$src/edk2_$edk2_version.index.dsc"
 sums() { printf '%s\n' "${edk2_files[@]}"; }
-if (cd "$src" && sums | sha256sum --quiet -c - >/dev/null 2>&1); then
+tarballs_ok() { (cd "$src" && sums | sha256sum --quiet -c - >/dev/null 2>&1); }
+dsc_ok() { [[ -f "$dsc" && "$(sha256sum "$dsc" | cut -d' ' -f1)" == "$edk2_dsc_sha256" ]]; }
+if tarballs_ok && { dsc_ok || [[ -s "$index_dsc" ]]; }; then
   log "edk2 $edk2_version source already in $src"
 else
   apt_dir="$cache/apt/$edk2_suite"
@@ -175,17 +197,41 @@ else
   log "apt-get update of the private $edk2_suite source lists in $apt_dir"
   apt-get "${apt_opts[@]}" -q update >&2 \
     || die "apt-get update of the private $edk2_suite deb-src lists failed (sources: $apt_dir/sources.list): check the network to $mirror, or pass --mirror"
-  rm -f "$src"/edk2_*
-  (cd "$src" && apt-get "${apt_opts[@]}" -q source --download-only "edk2=$edk2_version" >&2) \
-    || die "apt-get source edk2=$edk2_version failed: does Debian $edk2_suite still list this version? (if not, pin the new one in $0)"
-  (cd "$src" && sums | sha256sum --quiet -c -) \
-    || die "the downloaded edk2 source in $src does not match the pinned sha256 sums"
+  # Only this version's files: <cache>/src is shared with other pins (other branches, worktrees).
+  rm -f "$dsc" "$index_dsc"
+  for f in "${edk2_files[@]}"; do rm -f "$src/${f##* }"; done
+  if ! (cd "$src" && apt-get "${apt_opts[@]}" -q source --download-only "edk2=$edk2_version" >&2); then
+    # The mirror may serve the tarballs but not the .dsc (see the header): then the .dsc is the
+    # package's stanza of the signed Sources index, which must name the pinned .dsc's sha256.
+    [[ ! -f "$dsc" ]] && tarballs_ok \
+      || die "apt-get source edk2=$edk2_version failed: does Debian $edk2_suite still list this version? (if not, pin the new one in $0)"
+    log "the mirror has the tarballs but no $(basename "$dsc"): writing $(basename "$index_dsc") from $edk2_suite's signed Sources index"
+    apt-cache "${apt_opts[@]}" showsrc edk2 \
+      | awk -v v="$edk2_version" 'BEGIN { RS = ""; ORS = "\n" } index($0 "\n", "\nVersion: " v "\n")' \
+      >"$index_dsc.stanza"
+    grep -q "^ $edk2_dsc_sha256 [0-9]* edk2_$edk2_version.dsc\$" "$index_dsc.stanza" \
+      || die "$edk2_suite's Sources index has no edk2 $edk2_version with the pinned .dsc sha256 $edk2_dsc_sha256 (stanza: $index_dsc.stanza)"
+    # A .dsc's fields, less the index's own (Directory, Priority, Section) and the .dsc's line.
+    sed -e 's/^Package:/Source:/' "$index_dsc.stanza" \
+      | awk '/^(Directory|Priority|Section):/ { skip = 1; next } /^[^ ]/ { skip = 0 } !skip && !/ edk2_[^ ]*\.dsc$/' \
+      >"$index_dsc.tmp"
+    rm -f "$index_dsc.stanza"
+    mv -f "$index_dsc.tmp" "$index_dsc"
+  fi
+  tarballs_ok || { (cd "$src" && sums | sha256sum -c - >&2) || true; die "the downloaded edk2 source in $src does not match the pinned sha256 sums"; }
+  [[ ! -f "$dsc" ]] || dsc_ok || die "the downloaded $dsc does not match the pinned sha256 $edk2_dsc_sha256"
+fi
+if dsc_ok; then
+  dsc_origin="$(basename "$dsc") from the mirror, sha256 $edk2_dsc_sha256"
+else
+  dsc="$index_dsc"
+  dsc_origin="$(basename "$dsc"), written from $edk2_suite's signed Sources index (the mirror had no .dsc; the index names sha256 $edk2_dsc_sha256 for it)"
 fi
 rm -rf "$tree"
 mkdir -p "$(dirname "$tree")"
 # -x applies debian/patches (format 3.0 (quilt)). --no-check: the sums above, from the signed
-# Sources index, stand for the .dsc's signature (this upload's .dsc is not signed).
-dpkg-source --no-check -x "$src/edk2_$edk2_version.dsc" "$tree" >"$cache/dpkg-source.log" 2>&1 \
+# Sources index, stand for the .dsc's signature (which an index-written .dsc has not).
+dpkg-source --no-check -x "$dsc" "$tree" >"$cache/dpkg-source.log" 2>&1 \
   || { tail -n 20 "$cache/dpkg-source.log" >&2; die "dpkg-source -x of edk2 $edk2_version failed (log: $cache/dpkg-source.log)"; }
 log "unpacked into $tree with Debian's $(grep -cv '^#' "$tree/debian/patches/series") patches applied"
 
@@ -251,6 +297,7 @@ first() { "$@" 2>&1 | sed '/^[[:space:]]*$/d' | head -n1; }
   echo "size=$(stat -c %s "$build_output")"
   echo "edk2_source=Debian $edk2_suite source package edk2"
   echo "edk2_version=$edk2_version"
+  echo "edk2_dsc=$dsc_origin"
   echo "platform=$platform"
   echo "build=X64 RELEASE GCC5"
   echo "local_changes=$(printf '%s; ' "${local_changes[@]}" | sed 's/; $//')"

@@ -9,7 +9,7 @@
 #   /etc/sevshim/config.toml          (an existing one is kept)
 #
 # The firmware: when the file the configuration's vm.firmware names does not exist, it is built
-# by scripts/build-firmware.sh (edk2's AmdSev OVMF from Debian 12's edk2 source, about 4 minutes;
+# by scripts/build-firmware.sh (edk2's AmdSev OVMF from Debian 13's edk2 source, about 7 minutes;
 # Debian ships no build of it). An existing file is never replaced. SEVSHIM_SKIP_FIRMWARE=1 skips
 # this; SEV pods then cannot start until the firmware is there.
 #
@@ -80,7 +80,7 @@ if [ -f "$firmware" ]; then
 elif [ "${SEVSHIM_SKIP_FIRMWARE:-0}" = 1 ]; then
   echo "install.sh: $firmware is missing and SEVSHIM_SKIP_FIRMWARE=1: SEV pods cannot start until it is there (scripts/build-firmware.sh builds it)"
 else
-  echo "building the SEV firmware $firmware with scripts/build-firmware.sh (about 4 minutes; SEVSHIM_SKIP_FIRMWARE=1 skips it)"
+  echo "building the SEV firmware $firmware with scripts/build-firmware.sh (about 7 minutes; SEVSHIM_SKIP_FIRMWARE=1 skips it)"
   scripts/build-firmware.sh --out "$firmware" || die "scripts/build-firmware.sh failed (see above): SEV pods need $firmware; rerun it, or SEVSHIM_SKIP_FIRMWARE=1 to install without it"
 fi
 

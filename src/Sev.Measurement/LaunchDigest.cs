@@ -134,7 +134,7 @@ public static class LaunchDigest
             // (type 0x10): QEMU has nowhere to put the hashes in an SNP launch. Pointing such a
             // user at "the AmdSev build" would send them back to the firmware they have.
             throw new MeasurementException(ovmf.SupportsKernelHashes
-                ? "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section: this AmdSev build has the SEV hashes table (sev and sev-es can measure -kernel) but SNP metadata from before that section (type 0x10, edk2 2022.11 and older, e.g. Debian 12's edk2): use an AmdSev build of a newer edk2 (2025.02 has it) for SEV-SNP measured direct boot, or measure without --kernel"
+                ? "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section: this AmdSev build has the SEV hashes table (sev and sev-es can measure -kernel) but SNP metadata from before that section (type 0x10, edk2 2022.11 and older, e.g. Debian 12's edk2): use an AmdSev build of a newer edk2 (2025.02 has it; sevshim's scripts/build-firmware.sh builds Debian 13's) for SEV-SNP measured direct boot, or measure without --kernel"
                 : "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section: use the OvmfPkg/AmdSev build for measured direct boot, or measure without --kernel");
         }
     }

@@ -76,9 +76,10 @@ public sealed class UpstreamSnpDigestTests
     [Fact]
     public void Snp_with_kernel_on_amdsev_build_older_than_the_snp_hashes_section_says_so()
     {
-        // The shape of edk2 2022.11's AmdSev build (Debian 12's, scripts/build-firmware.sh): the
-        // footer has the SEV hashes table, the SNP metadata has no SNP_KERNEL_HASHES section. Made
-        // from the edk2-stable202405 vector by turning its type 0x10 section into SNP_SEC_MEM.
+        // The shape of edk2 2022.11's AmdSev build (Debian 12's, which scripts/build-firmware.sh
+        // built before it moved to Debian 13's 2025.02): the footer has the SEV hashes table, the
+        // SNP metadata has no SNP_KERNEL_HASHES section. Made from the edk2-stable202405 vector by
+        // turning its type 0x10 section into SNP_SEC_MEM.
         var bytes = File.ReadAllBytes(VectorFiles.OvmfAmdSev);
         var asev = bytes.AsSpan().IndexOf("ASEV"u8);
         Assert.True(asev >= 0, "the AmdSev vector has no ASEV header");

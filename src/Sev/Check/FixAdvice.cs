@@ -47,13 +47,13 @@ public sealed class FixAdvice(Distribution distribution)
     /// How to get an OVMF that QEMU can put kernel hashes into. On Debian and Ubuntu, whose ovmf
     /// packages have no AmdSev build, the fix is sevshim's scripts/build-firmware.sh (which
     /// scripts/install.sh runs when the firmware is missing): it builds OvmfPkg/AmdSev/AmdSevX64.dsc
-    /// from Debian 12's edk2 source package and installs it at its --out path, by default
+    /// from Debian 13's edk2 source package (with Debian 12's toolchain) and installs it at its --out path, by default
     /// <see cref="HostPaths.FirmwareCandidates"/>[0], sevshim's default vm.firmware.
     /// </summary>
     public string AmdSevFirmware(string configuredPath) => Distribution.Family switch
     {
         DistroFamily.Debian =>
-            $"Debian's ovmf package has no AmdSev build: run `{BuildFirmwareCommand(configuredPath)}` from the sevshim source tree, as root (about 4 minutes; it builds edk2's OvmfPkg/AmdSev/AmdSevX64.dsc from Debian 12's edk2 source package and installs it as {configuredPath}), or point vm.firmware at an AmdSev build you have",
+            $"Debian's ovmf package has no AmdSev build: run `{BuildFirmwareCommand(configuredPath)}` from the sevshim source tree, as root (about 7 minutes; it builds edk2's OvmfPkg/AmdSev/AmdSevX64.dsc from Debian 13's edk2 source package and installs it as {configuredPath}), or point vm.firmware at an AmdSev build you have",
         _ =>
             $"use edk2's AmdSev build (OvmfPkg/AmdSev/AmdSevX64.dsc, a single stateless OVMF.fd; RHEL 9's edk2-ovmf ships one named OVMF.amdsev.fd) and install it as {configuredPath} (or set vm.firmware)",
     };

@@ -75,9 +75,9 @@ public sealed partial class FirmwareAdviceTests
         Assert.Equal(HostPaths.FirmwareCandidates[0], defaultOut.Groups[1].Value);
         Assert.Contains("--out) ", text, StringComparison.Ordinal);
         Assert.Contains("OvmfPkg/AmdSev/AmdSevX64.dsc", text, StringComparison.Ordinal);
-        // The advice says "Debian 12's edk2 source package": the pin must be a bookworm version.
-        Assert.Contains("edk2_suite=bookworm", text, StringComparison.Ordinal);
-        Assert.Matches(@"edk2_version=[0-9.]+-[0-9]+\+deb12u[0-9]+\n", text);
+        // The advice says "Debian 13's edk2 source package": the pin must be a trixie version.
+        Assert.Contains("edk2_suite=trixie", text, StringComparison.Ordinal);
+        Assert.Matches(@"edk2_version=[0-9.]+-[0-9]+\+deb13u[0-9]+\n", text);
     }
 
     [GeneratedRegex(@"out=""\$\{SEVSHIM_FIRMWARE:-([^}]+)\}""")]
