@@ -5,13 +5,16 @@
 #
 #   /usr/local/bin/containerd-shim-sevshim-v2
 #   /usr/local/share/sevshim/{vmlinuz,initrd.img,manifest.json}
-#   /usr/local/share/sevshim/OVMF.amdsev.fd{,.manifest}  (the configured vm.firmware, when missing)
+#   /usr/local/share/sevshim/OVMF.amdsev.fd{,.manifest}  (the configured vm.firmware, when missing or built by us)
 #   /etc/sevshim/config.toml          (an existing one is kept)
 #
 # The firmware: when the file the configuration's vm.firmware names does not exist, it is built
 # by scripts/build-firmware.sh (edk2's AmdSev OVMF from Debian 13's edk2 source, about 7 minutes;
-# Debian ships no build of it). An existing file is never replaced. SEVSHIM_SKIP_FIRMWARE=1 skips
-# this; SEV pods then cannot start until the firmware is there.
+# Debian ships no build of it). A file that script built before (its FILE.manifest is there) is
+# handed to the script again, which does nothing when it is the pinned version and rebuilds it
+# when the pin moved on (the 2022.11 build had no SNP_KERNEL_HASHES); a file without a manifest is
+# the operator's own and is never replaced. SEVSHIM_SKIP_FIRMWARE=1 skips all of this; SEV pods
+# then cannot start until the firmware is there.
 #
 # containerd: the one answering on /run/containerd/containerd.sock, else a private instance
 # (state, sockets and FIFOs under /run/sevshim-containerd, data under /var/lib/sevshim-containerd).
@@ -75,10 +78,17 @@ echo "== firmware"
 firmware=$(awk '/^[[:space:]]*\[/ { vm = ($0 ~ /^[[:space:]]*\[vm\][[:space:]]*(#.*)?$/) }
   vm && /^[[:space:]]*firmware[[:space:]]*=/ { sub(/^[^=]*=[[:space:]]*"/, ""); sub(/".*/, ""); print; exit }' /etc/sevshim/config.toml)
 firmware=${firmware:-/usr/local/share/sevshim/OVMF.amdsev.fd}
-if [ -f "$firmware" ]; then
-  echo "keeping the existing firmware $firmware"
+if [ -f "$firmware" ] && [ ! -f "$firmware.manifest" ]; then
+  echo "keeping the existing firmware $firmware (no $firmware.manifest: not built by scripts/build-firmware.sh)"
 elif [ "${SEVSHIM_SKIP_FIRMWARE:-0}" = 1 ]; then
-  echo "install.sh: $firmware is missing and SEVSHIM_SKIP_FIRMWARE=1: SEV pods cannot start until it is there (scripts/build-firmware.sh builds it)"
+  if [ -f "$firmware" ]; then
+    echo "SEVSHIM_SKIP_FIRMWARE=1: keeping $firmware as it is"
+  else
+    echo "install.sh: $firmware is missing and SEVSHIM_SKIP_FIRMWARE=1: SEV pods cannot start until it is there (scripts/build-firmware.sh builds it)"
+  fi
+elif [ -f "$firmware" ]; then
+  echo "checking the SEV firmware $firmware against scripts/build-firmware.sh's pin"
+  scripts/build-firmware.sh --out "$firmware" || die "scripts/build-firmware.sh failed (see above) refreshing $firmware; rerun it, or SEVSHIM_SKIP_FIRMWARE=1 to keep the file as it is"
 else
   echo "building the SEV firmware $firmware with scripts/build-firmware.sh (about 7 minutes; SEVSHIM_SKIP_FIRMWARE=1 skips it)"
   scripts/build-firmware.sh --out "$firmware" || die "scripts/build-firmware.sh failed (see above): SEV pods need $firmware; rerun it, or SEVSHIM_SKIP_FIRMWARE=1 to install without it"
