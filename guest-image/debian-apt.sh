@@ -11,8 +11,9 @@
 #   apt_suite (trixie), apt_cache (the cache root), apt_mirror, apt_security_mirror,
 #   apt_max_age_days, apt_refresh (0 or 1), apt_records_dir (a scratch folder for this run).
 
-# Suites without -updates and -security pockets.
-apt_is_rolling() { [[ "$1" == sid || "$1" == unstable || "$1" == experimental ]]; }
+# Suites without -updates and -security pockets (a backports suite is read alone: its packages
+# are meant to sit on top of a stable system's, which the callers unpack them beside).
+apt_is_rolling() { [[ "$1" == sid || "$1" == unstable || "$1" == experimental || "$1" == *-backports ]]; }
 
 # The suites apt reads, in the order they are written to sources.list.
 apt_suites() {

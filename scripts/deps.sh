@@ -44,6 +44,10 @@ fi
 # host's containerd stays Debian 12's 1.6.
 "$(dirname "$0")/containerd-matrix.sh"
 
+# QEMU 10 from bookworm-backports, unpacked privately: Debian 12's QEMU 7.2 has no SEV-SNP, and
+# the tests check that our SNP command line passes QEMU 10's parsers (issue 16, item 2).
+"$(dirname "$0")/qemu-backports.sh"
+
 # The Debian containerd package starts the system containerd; our tests never use it
 # (they start private instances), so leave it as the distribution set it up.
 echo "scripts/deps.sh: all packages present"

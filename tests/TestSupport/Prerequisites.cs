@@ -42,6 +42,9 @@ public static class Prerequisites
         Requirement.Containerd => Tool("containerd", "apt-get install containerd"),
         Requirement.Ctr => Tool("ctr", "apt-get install containerd"),
         Requirement.Qemu => Tool("qemu-system-x86_64", "apt-get install qemu-system-x86"),
+        Requirement.Qemu10 => File.Exists(QemuBackports.Binary)
+            ? null
+            : $"QEMU 10 (bookworm-backports) not unpacked at {QemuBackports.Binary}: run scripts/qemu-backports.sh (scripts/deps.sh does)",
         Requirement.Crun => Tool("crun", "apt-get install crun"),
         Requirement.Runc => Tool("runc", "apt-get install runc"),
         Requirement.ShimBinary => File.Exists(RepoPaths.ShimBinary)

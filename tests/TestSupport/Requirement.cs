@@ -7,6 +7,7 @@ public static class Requirement
     public const string Containerd = "containerd";
     public const string Ctr = "ctr";
     public const string Qemu = "qemu";
+    public const string Qemu10 = "qemu-10";
     public const string Crun = "crun";
     public const string Runc = "runc";
     public const string ShimBinary = "shim-binary";
