@@ -1,28 +1,25 @@
+using SevRuntime.Posix;
+
 namespace Netlink;
 
-/// <summary>The errnos this library tests for or names (asm-generic/errno-base.h, errno.h).</summary>
+/// <summary>
+/// The names of the errnos this library reports (asm-generic/errno-base.h, errno.h); the values
+/// it tests for are <see cref="Posix"/>'s, shared with the shim and the agent.
+/// </summary>
 internal static class Errnos
 {
-    public const int ENOENT = 2;
-    public const int EINTR = 4;
-    public const int ENODEV = 19;
-    public const int EBUSY = 16;
-    public const int EEXIST = 17;
-    public const int EINVAL = 22;
-    public const int EAGAIN = 11;
-
     public static string Name(int errno) => errno switch
     {
         1 => "EPERM",
-        ENOENT => "ENOENT",
-        EINTR => "EINTR",
-        EAGAIN => "EAGAIN",
+        Posix.ENOENT => "ENOENT",
+        Posix.EINTR => "EINTR",
+        Posix.EAGAIN => "EAGAIN",
         12 => "ENOMEM",
         13 => "EACCES",
-        EBUSY => "EBUSY",
-        EEXIST => "EEXIST",
-        ENODEV => "ENODEV",
-        EINVAL => "EINVAL",
+        Posix.EBUSY => "EBUSY",
+        Posix.EEXIST => "EEXIST",
+        Posix.ENODEV => "ENODEV",
+        Posix.EINVAL => "EINVAL",
         34 => "ERANGE",
         95 => "EOPNOTSUPP",
         97 => "EAFNOSUPPORT",

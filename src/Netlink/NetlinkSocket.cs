@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using SevRuntime.Posix;
 
 namespace Netlink;
 
@@ -34,7 +35,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     public static NetlinkSocket Open(int protocol)
     {
-        var fd = NetlinkNative.socket(NetlinkNative.AF_NETLINK, NetlinkNative.SOCK_RAW | NetlinkNative.SOCK_CLOEXEC, protocol);
+        var fd = Posix.socket(Posix.AF_NETLINK, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, protocol);
         if (fd < 0)
         {
             var errno = NetlinkNative.LastErrno();
@@ -47,10 +48,10 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             // sockaddr_nl: family, pad, nl_pid 0 (the kernel assigns one), nl_groups 0.
             Span<byte> address = stackalloc byte[12];
             address.Clear();
-            BinaryPrimitives.WriteUInt16LittleEndian(address, NetlinkNative.AF_NETLINK);
+            BinaryPrimitives.WriteUInt16LittleEndian(address, Posix.AF_NETLINK);
             fixed (byte* a = address)
             {
-                Check(NetlinkNative.bind(fd, a, address.Length), "binding a netlink socket");
+                Check(Posix.bind(fd, a, (uint)address.Length), "binding a netlink socket");
             }
 
             // Best effort: the kernel's own words in errors, and no echo of the request in them.
@@ -72,7 +73,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     /// <summary>Sends a dump request; returns each reply message's (type, payload after nlmsghdr).</summary>
     public List<(ushort Type, byte[] Payload)> Dump(MessageBuilder message, string what) => Exchange(message, what, dump: true);
 
-    public void Dispose() => NetlinkNative.close(_fd);
+    public void Dispose() => Posix.close(_fd);
 
     /// <summary>
     /// Splits one datagram into messages (NLMSG_OK/NLMSG_NEXT). Internal for the codec tests.
@@ -137,7 +138,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             {
                 sent = NetlinkNative.send(_fd, b, bytes.Length, 0);
             }
-            while (sent < 0 && NetlinkNative.LastErrno() == Errnos.EINTR);
+            while (sent < 0 && NetlinkNative.LastErrno() == Posix.EINTR);
             Check(sent < 0 ? -1 : 0, what);
         }
 
@@ -190,7 +191,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
             if (length < 0)
             {
-                if (NetlinkNative.LastErrno() == Errnos.EINTR)
+                if (NetlinkNative.LastErrno() == Posix.EINTR)
                 {
                     continue;
                 }
@@ -210,7 +211,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
             if (length < 0)
             {
-                if (NetlinkNative.LastErrno() == Errnos.EINTR)
+                if (NetlinkNative.LastErrno() == Posix.EINTR)
                 {
                     continue;
                 }

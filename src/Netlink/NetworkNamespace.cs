@@ -1,3 +1,5 @@
+using SevRuntime.Posix;
+
 namespace Netlink;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static class NetworkNamespace
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            var original = NetlinkNative.open("/proc/thread-self/ns/net", NetlinkNative.O_RDONLY | NetlinkNative.O_CLOEXEC);
+            var original = Posix.open("/proc/thread-self/ns/net", Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
             T result = default!;
             Exception? failure = null;
             try
@@ -49,7 +51,7 @@ public static class NetworkNamespace
                         failure = new NetlinkException($"returning from network namespace {path} (setns): {NetlinkException.Describe(errno)}", errno);
                     }
 
-                    NetlinkNative.close(original);
+                    Posix.close(original);
                 }
             }
 
@@ -72,12 +74,12 @@ public static class NetworkNamespace
 
     private static void Enter(string path)
     {
-        var fd = NetlinkNative.open(path, NetlinkNative.O_RDONLY | NetlinkNative.O_CLOEXEC);
+        var fd = Posix.open(path, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
             var errno = NetlinkNative.LastErrno();
             throw new NetlinkException(
-                errno == Errnos.ENOENT ? $"network namespace {path} does not exist" : $"opening network namespace {path}: {NetlinkException.Describe(errno)}",
+                errno == Posix.ENOENT ? $"network namespace {path} does not exist" : $"opening network namespace {path}: {NetlinkException.Describe(errno)}",
                 errno);
         }
 
@@ -91,7 +93,7 @@ public static class NetworkNamespace
         }
         finally
         {
-            NetlinkNative.close(fd);
+            Posix.close(fd);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using SevRuntime.Posix;
 
 namespace Netlink;
 
@@ -41,7 +42,7 @@ public sealed partial class RouteNetlink
                 _socket.Request(message, what);
                 return;
             }
-            catch (NetlinkException e) when (e.Errno == Errnos.EBUSY && attempt < 5)
+            catch (NetlinkException e) when (e.Errno == Posix.EBUSY && attempt < 5)
             {
                 Thread.Sleep(20);
             }
@@ -57,7 +58,7 @@ public sealed partial class RouteNetlink
                 .Fixed(TcMsg(index, TcHandleIngress, TcParentIngress, 0));
             _socket.Request(message, $"removing the ingress qdisc of link {index}");
         }
-        catch (NetlinkException e) when (e.Errno is Errnos.ENOENT or Errnos.EINVAL or Errnos.ENODEV)
+        catch (NetlinkException e) when (e.Errno is Posix.ENOENT or Posix.EINVAL or Posix.ENODEV)
         {
             // None there, or the link is gone.
         }
@@ -105,7 +106,7 @@ public sealed partial class RouteNetlink
                 .Fixed(TcMsg(index, 0, TcHandleIngress, 0));
             replies = _socket.Dump(request, $"listing the ingress filters of link {index}");
         }
-        catch (NetlinkException e) when (e.Errno is Errnos.ENOENT or Errnos.EINVAL or Errnos.ENODEV)
+        catch (NetlinkException e) when (e.Errno is Posix.ENOENT or Posix.EINVAL or Posix.ENODEV)
         {
             return [];
         }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using SevRuntime.Posix;
 
 namespace Netlink;
 
@@ -151,7 +152,7 @@ public sealed partial class RouteNetlink : IDisposable
         {
             _socket.Request(new MessageBuilder(Rtnl.RTM_DELLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK).Fixed(IfInfo(index, 0, 0)), $"deleting link {index}");
         }
-        catch (NetlinkException e) when (e.Errno == Errnos.ENODEV)
+        catch (NetlinkException e) when (e.Errno == Posix.ENODEV)
         {
             // Already gone.
         }
@@ -178,7 +179,7 @@ public sealed partial class RouteNetlink : IDisposable
             message.U32(Rtnl.IFA_FLAGS, Rtnl.IFA_F_NODAD);
         }
 
-        RequestTolerating(message, $"adding {address}/{prefixLength} to link {index}", Errnos.EEXIST);
+        RequestTolerating(message, $"adding {address}/{prefixLength} to link {index}", Posix.EEXIST);
     }
 
     public void AddRoute(RouteInfo route)
@@ -231,7 +232,7 @@ public sealed partial class RouteNetlink : IDisposable
         }
 
         var to = route.Destination is null ? "default" : $"{route.Destination}/{route.PrefixLength}";
-        RequestTolerating(message, $"adding the route to {to}{(route.Gateway is null ? "" : " via " + route.Gateway)}", Errnos.EEXIST);
+        RequestTolerating(message, $"adding the route to {to}{(route.Gateway is null ? "" : " via " + route.Gateway)}", Posix.EEXIST);
     }
 
     public void Dispose() => _socket.Dispose();

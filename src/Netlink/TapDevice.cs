@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using SevRuntime.Posix;
 
 namespace Netlink;
 
@@ -23,7 +24,7 @@ public static unsafe class TapDevice
             throw new ArgumentException($"\"{name}\" is not a valid interface name (1 to 15 bytes)", nameof(name));
         }
 
-        var fd = NetlinkNative.open("/dev/net/tun", NetlinkNative.O_RDWR | NetlinkNative.O_CLOEXEC);
+        var fd = Posix.open("/dev/net/tun", Posix.O_RDWR | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
             var errno = NetlinkNative.LastErrno();
@@ -36,7 +37,7 @@ public static unsafe class TapDevice
         System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(request.AsSpan(16), NetlinkNative.IFF_TAP | NetlinkNative.IFF_NO_PI | NetlinkNative.IFF_VNET_HDR);
         fixed (byte* r = request)
         {
-            if (NetlinkNative.ioctl(fd, NetlinkNative.TUNSETIFF, r) < 0)
+            if (Posix.ioctl(fd, NetlinkNative.TUNSETIFF, r) < 0)
             {
                 var errno = NetlinkNative.LastErrno();
                 handle.Dispose();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sev.Interop;
+using SevRuntime.Posix;
 
 namespace Sev.Check;
 
@@ -176,7 +177,7 @@ internal static class KernelChecks
         return errno switch
         {
             0 => new CheckItem("kvm.sev", CheckStatus.Ok, "KVM_MEMORY_ENCRYPT_OP(NULL) succeeded: SEV is enabled in KVM", null, All),
-            LibC.EFAULT => new CheckItem("kvm.sev", CheckStatus.Ok, "KVM_MEMORY_ENCRYPT_OP(NULL) gave EFAULT: SEV is enabled in KVM (older kernels answer so)", null, All),
+            Posix.EFAULT => new CheckItem("kvm.sev", CheckStatus.Ok, "KVM_MEMORY_ENCRYPT_OP(NULL) gave EFAULT: SEV is enabled in KVM (older kernels answer so)", null, All),
             _ => new CheckItem("kvm.sev", CheckStatus.Missing,
                 $"KVM_MEMORY_ENCRYPT_OP(NULL) failed with {LibC.Describe(errno)}: SEV is not enabled in KVM",
                 fix.KvmAmdParameters("sev") + "; also see cpu.sev and dev.sev", All),

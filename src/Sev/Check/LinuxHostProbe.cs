@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Qemu;
 using Sev.Interop;
 using Sev.Measurement;
+using SevRuntime.Posix;
 
 namespace Sev.Check;
 
@@ -49,19 +50,22 @@ public sealed class LinuxHostProbe : IHostProbe
     public bool DirectoryExists(string path) => Directory.Exists(path);
 
     /// <inheritdoc/>
-    public DeviceNodeInfo? StatDevice(string path)
+    public unsafe DeviceNodeInfo? StatDevice(string path)
     {
-        var buffer = new byte[LibC.StatxSize];
-        if (LibC.Statx(LibC.AT_FDCWD, path, 0, LibC.STATX_BASIC_STATS, buffer) != 0)
+        var buffer = new byte[Posix.StatxSize];
+        fixed (byte* p = buffer)
         {
-            return null;
+            if (Posix.statx(Posix.AT_FDCWD, path, 0, Posix.STATX_BASIC_STATS, p) != 0)
+            {
+                return null;
+            }
         }
 
-        var uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(LibC.StatxUidOffset));
-        var gid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(LibC.StatxGidOffset));
-        int mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(LibC.StatxModeOffset));
+        var uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(Posix.StatxUidOffset));
+        var gid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(Posix.StatxGidOffset));
+        int mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(Posix.StatxModeOffset));
         return new DeviceNodeInfo(
-            (mode & LibC.S_IFMT) == LibC.S_IFCHR,
+            (mode & Posix.S_IFMT) == Posix.S_IFCHR,
             NameOf("/etc/passwd", uid),
             NameOf("/etc/group", gid),
             (UnixFileMode)(mode & 0xfff),
@@ -69,7 +73,7 @@ public sealed class LinuxHostProbe : IHostProbe
     }
 
     /// <inheritdoc/>
-    public KvmProbeResult ProbeKvm(string path)
+    public unsafe KvmProbeResult ProbeKvm(string path)
     {
         if (!File.Exists(path))
         {
@@ -77,7 +81,7 @@ public sealed class LinuxHostProbe : IHostProbe
         }
 
         // Ownership: both fds are closed before returning; the VM fd is created and dropped at once.
-        var fd = LibC.Open(path, LibC.O_RDWR | LibC.O_CLOEXEC);
+        var fd = Posix.open(path, Posix.O_RDWR | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
             return new KvmProbeResult(true, null, false, null, "open: " + LibC.Describe(Marshal.GetLastPInvokeError()));
@@ -85,13 +89,13 @@ public sealed class LinuxHostProbe : IHostProbe
 
         try
         {
-            var api = LibC.Ioctl(fd, Kvm.GetApiVersion, 0);
+            var api = Posix.ioctl(fd, Kvm.GetApiVersion, null);
             if (api < 0)
             {
                 return new KvmProbeResult(true, null, false, null, "KVM_GET_API_VERSION: " + LibC.Describe(Marshal.GetLastPInvokeError()));
             }
 
-            var vm = LibC.Ioctl(fd, Kvm.CreateVm, 0);
+            var vm = Posix.ioctl(fd, Kvm.CreateVm, null /* the default VM type, 0 */);
             if (vm < 0)
             {
                 return new KvmProbeResult(true, api, false, null, "KVM_CREATE_VM: " + LibC.Describe(Marshal.GetLastPInvokeError()));
@@ -99,17 +103,17 @@ public sealed class LinuxHostProbe : IHostProbe
 
             try
             {
-                var op = LibC.Ioctl(vm, Kvm.MemoryEncryptOp, 0);
+                var op = Posix.ioctl(vm, Kvm.MemoryEncryptOp, null);
                 return new KvmProbeResult(true, api, true, op == 0 ? 0 : Marshal.GetLastPInvokeError(), null);
             }
             finally
             {
-                LibC.Close(vm);
+                Posix.close(vm);
             }
         }
         finally
         {
-            LibC.Close(fd);
+            Posix.close(fd);
         }
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Errors;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Containers;
 
@@ -84,9 +85,9 @@ internal sealed class ContainerProcess
         }
 
         var size = new LibC.WinSize { Cols = (ushort)Math.Min(width, ushort.MaxValue), Rows = (ushort)Math.Min(height, ushort.MaxValue) };
-        if (LibC.ioctl(Fd.Raw(_ptyMaster), LibC.TIOCSWINSZ, &size) < 0)
+        if (Posix.ioctl(Fd.Raw(_ptyMaster), LibC.TIOCSWINSZ, &size) < 0)
         {
-            throw AgentException.Internal($"resizing the terminal of {Name} failed: {LibC.LastError()}");
+            throw AgentException.Internal($"resizing the terminal of {Name} failed: {Posix.LastError()}");
         }
     }
 

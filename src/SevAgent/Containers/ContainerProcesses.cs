@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using SevAgent.Errors;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Containers;
 
@@ -107,9 +108,9 @@ internal sealed class ContainerProcesses
         var process = _registry.GetProcess(target.ContainerId, target.ExecId);
         // A process that exited meanwhile (ESRCH) has had the signal's effect already.
         if (process.Pid > 0 && !process.HasExited && LibC.kill(process.Pid, (int)target.Signal) < 0 &&
-            Marshal.GetLastPInvokeError() != LibC.ESRCH)
+            Marshal.GetLastPInvokeError() != Posix.ESRCH)
         {
-            throw AgentException.Internal($"signalling {process.Name} failed: {LibC.LastError()}");
+            throw AgentException.Internal($"signalling {process.Name} failed: {Posix.LastError()}");
         }
     }
 

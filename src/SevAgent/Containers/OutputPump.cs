@@ -1,5 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Errors;
+using SevRuntime.Posix;
 
 namespace SevAgent.Containers;
 
@@ -26,9 +27,6 @@ internal sealed class OutputPump
     // Chunks queued before the pump stops reading (the process then blocks on its pipe).
     private const int MaxQueued = 4;
 
-    // fcntl(2) F_SETPIPE_SZ (F_LINUX_SPECIFIC_BASE + 7).
-    private const int FSetPipeSize = 1031;
-
     private readonly SafeFileHandle _handle;
     private readonly string _name;
     // An object, not a Lock: the pump thread waits on it with Monitor.Wait.
@@ -47,7 +45,7 @@ internal sealed class OutputPump
         _name = name;
         // Only a pipe takes this (a pty master refuses it: nothing to do); a failure (above
         // /proc/sys/fs/pipe-max-size) keeps the default size.
-        _ = Native.LibC.fcntl((int)handle.DangerousGetHandle(), FSetPipeSize, ChunkSize);
+        _ = Posix.fcntl((int)handle.DangerousGetHandle(), Posix.F_SETPIPE_SZ, ChunkSize);
         var thread = new Thread(Pump, 128 * 1024) { IsBackground = true, Name = "out " + name };
         thread.Start();
     }

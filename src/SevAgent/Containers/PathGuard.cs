@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using SevAgent.Errors;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Containers;
 
@@ -42,8 +43,8 @@ internal static partial class PathGuard
             throw AgentException.InvalidArgument($"{what} '{relative}' contains '..' and could escape the share: give a path inside it");
         }
 
-        var canonicalRoot = LibC.RealPath(root) ?? throw AgentException.FailedPrecondition($"the share root {root} is not available: {LibC.LastError()}");
-        var resolved = LibC.RealPath(Path.Combine(canonicalRoot, relative)) ?? throw AgentException.InvalidArgument($"{what} '{relative}' does not exist in the share ({LibC.LastError()})");
+        var canonicalRoot = LibC.RealPath(root) ?? throw AgentException.FailedPrecondition($"the share root {root} is not available: {Posix.LastError()}");
+        var resolved = LibC.RealPath(Path.Combine(canonicalRoot, relative)) ?? throw AgentException.InvalidArgument($"{what} '{relative}' does not exist in the share ({Posix.LastError()})");
         if (!IsInside(canonicalRoot, resolved))
         {
             throw AgentException.InvalidArgument($"{what} '{relative}' resolves to {resolved}, outside the share {canonicalRoot}: symlinks may not leave the share");

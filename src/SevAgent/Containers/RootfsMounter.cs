@@ -5,6 +5,7 @@ using SevAgent.Guest;
 using SevAgent.Hosting;
 using SevAgent.Native;
 using SevAgentProto;
+using SevRuntime.Posix;
 
 namespace SevAgent.Containers;
 
@@ -50,7 +51,7 @@ internal sealed class RootfsMounter : IDisposable
         if (!Directory.Exists(dir))
         {
             Directory.CreateDirectory(dir);
-            _ = LibC.chmod(dir, 0x1FF);
+            _ = Posix.chmod(dir, 0x1FF);
         }
 
         return dir;
@@ -83,17 +84,17 @@ internal sealed class RootfsMounter : IDisposable
         var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw AgentException.InvalidArgument($"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first");
         Directory.CreateDirectory(target);
         var options = disk.Options.Length > 0 ? disk.Options : null;
-        var flags = readOnly ? LibC.MS_RDONLY : 0;
+        var flags = readOnly ? Posix.MS_RDONLY : 0;
         var deadline = DateTime.UtcNow + ScsiWait;
-        while (LibC.mount(device, target, fsType, flags, options) < 0)
+        while (Posix.mount(device, target, fsType, flags, options) < 0)
         {
             // sd publishes the disk in sysfs (and asks devtmpfs for the node) before the block
             // layer makes it openable (device_add_disk: device_add, then bdev_add), so a disk
             // found a moment after hot-plug can answer ENXIO; seen under TCG. Wait that out.
             var errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.ENXIO || DateTime.UtcNow >= deadline)
+            if (errno != Posix.ENXIO || DateTime.UtcNow >= deadline)
             {
-                throw AgentException.Internal($"{what}: mounting {device} ({fsType}) at {target} failed: {LibC.ErrorText(errno)}");
+                throw AgentException.Internal($"{what}: mounting {device} ({fsType}) at {target} failed: {Posix.ErrorText(errno)}");
             }
 
             Thread.Sleep(50);
@@ -200,9 +201,9 @@ internal sealed class RootfsMounter : IDisposable
 
             Directory.CreateDirectory(dir);
             var data = tmpfs.SizeBytes > 0 ? $"mode=1777,size={tmpfs.SizeBytes}" : "mode=1777";
-            if (LibC.mount("shm", dir, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, data) < 0)
+            if (Posix.mount("shm", dir, "tmpfs", Posix.MS_NOSUID | Posix.MS_NODEV | Posix.MS_NOEXEC, data) < 0)
             {
-                throw AgentException.Internal($"{what}: mounting a tmpfs ({data}) at {dir} failed: {LibC.LastError()}");
+                throw AgentException.Internal($"{what}: mounting a tmpfs ({data}) at {dir} failed: {Posix.LastError()}");
             }
 
             _log.LogInformation("pod tmpfs {Name} mounted at {Dir} ({Data})", tmpfs.Name, dir, data);
@@ -217,9 +218,9 @@ internal sealed class RootfsMounter : IDisposable
     /// <summary>Unmounts (lazily, so a busy mount never blocks delete).</summary>
     public void Unmount(string target)
     {
-        if (LibC.umount2(target, LibC.MNT_DETACH) < 0)
+        if (Posix.umount2(target, Posix.MNT_DETACH) < 0)
         {
-            _log.LogWarning("unmounting {Target} failed: {Error}", target, LibC.LastError());
+            _log.LogWarning("unmounting {Target} failed: {Error}", target, Posix.LastError());
         }
     }
 
@@ -243,9 +244,9 @@ internal sealed class RootfsMounter : IDisposable
             await _modules.WaitForAsync(ShareModules, cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(_options.ShareDir);
             if (!MountInfo.IsMountPoint(_options.ShareDir) &&
-                LibC.mount(AgentConstants.ShareMountTag, _options.ShareDir, "9p", 0, "trans=virtio,version=9p2000.L,msize=524288") < 0)
+                Posix.mount(AgentConstants.ShareMountTag, _options.ShareDir, "9p", 0, "trans=virtio,version=9p2000.L,msize=524288") < 0)
             {
-                throw AgentException.FailedPrecondition($"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {LibC.LastError()}; " +
+                throw AgentException.FailedPrecondition($"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {Posix.LastError()}; " +
                     "the VM needs -device virtio-9p-pci,mount_tag=sevshare and the 9p modules");
             }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SevAgent.Errors;
 using SevAgent.Hosting;
+using SevRuntime.Posix;
 
 namespace SevAgent.Containers;
 
@@ -104,9 +105,9 @@ internal sealed class VolumeCopies : IDisposable
     // chmod(2), not File.SetUnixFileMode: it sets the set-id and sticky bits too.
     private static void Chmod(string path, uint mode)
     {
-        if (Native.LibC.chmod(path, mode & 0xFFF) < 0)
+        if (Posix.chmod(path, mode & 0xFFF) < 0)
         {
-            throw new IOException($"chmod {Convert.ToString(mode & 0xFFF, 8)} {path}: {Native.LibC.LastError()}");
+            throw new IOException($"chmod {Convert.ToString(mode & 0xFFF, 8)} {path}: {Posix.LastError()}");
         }
     }
 
@@ -184,7 +185,7 @@ internal sealed class VolumeCopies : IDisposable
 
         if (Native.LibC.rename(temp, target) < 0)
         {
-            throw new IOException($"rename {temp} to {target}: {Native.LibC.LastError()}");
+            throw new IOException($"rename {temp} to {target}: {Posix.LastError()}");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using SevAgent.Stats;
+using SevRuntime.Posix;
 
 namespace SevAgent.Guest;
 
@@ -127,12 +128,12 @@ internal static class GuestInfoReader
     private static unsafe string ScanKmsg(SafeFileHandle handle)
     {
         var fd = (int)handle.DangerousGetHandle();
-        var flags = Native.LibC.fcntl(fd, Native.LibC.F_GETFL, 0);
-        Native.LibC.fcntl(fd, Native.LibC.F_SETFL, flags | Native.LibC.O_NONBLOCK);
+        var flags = Posix.fcntl(fd, Posix.F_GETFL, 0);
+        Posix.fcntl(fd, Posix.F_SETFL, flags | Posix.O_NONBLOCK);
         var buffer = stackalloc byte[8192];
         while (true)
         {
-            var n = Native.LibC.read(fd, buffer, 8192);
+            var n = Posix.read(fd, buffer, 8192);
             if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == 32 /* EPIPE: overwritten, go on */)
             {
                 continue;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Guest;
 
@@ -158,7 +159,7 @@ internal sealed class ModuleLoadGate
         if (ModprobePid() is { } pid && LibC.setpriority(LibC.PRIO_PROCESS, pid, nice) < 0)
         {
             // ESRCH: modprobe just finished. Anything else: it keeps its priority, only slower.
-            _log.LogDebug("setting modprobe (pid {Pid}) to nice {Nice} failed: {Error}", pid, nice, LibC.LastError());
+            _log.LogDebug("setting modprobe (pid {Pid}) to nice {Nice} failed: {Error}", pid, nice, Posix.LastError());
         }
     }
 

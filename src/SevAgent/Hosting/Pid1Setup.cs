@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Hosting;
 
@@ -15,9 +16,9 @@ internal static class Pid1Setup
     {
         if (Environment.ProcessId != 1)
         {
-            if (LibC.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+            if (Posix.prctl(Posix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
             {
-                log.LogWarning("PR_SET_CHILD_SUBREAPER failed: {Error}; container exits may be missed", LibC.LastError());
+                log.LogWarning("PR_SET_CHILD_SUBREAPER failed: {Error}; container exits may be missed", Posix.LastError());
             }
 
             return;
@@ -27,13 +28,13 @@ internal static class Pid1Setup
         if (!mountPoints.Contains("/run"))
         {
             Directory.CreateDirectory("/run");
-            Mount("tmpfs", "/run", "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, "mode=0755", log);
+            Mount("tmpfs", "/run", "tmpfs", Posix.MS_NOSUID | Posix.MS_NODEV, "mode=0755", log);
         }
 
         if (!mountPoints.Contains("/sys/fs/cgroup"))
         {
             Directory.CreateDirectory("/sys/fs/cgroup");
-            Mount("cgroup2", "/sys/fs/cgroup", "cgroup2", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, null, log);
+            Mount("cgroup2", "/sys/fs/cgroup", "cgroup2", Posix.MS_NOSUID | Posix.MS_NODEV | Posix.MS_NOEXEC, null, log);
         }
 
         EnableControllers("/sys/fs/cgroup", log);
@@ -65,9 +66,9 @@ internal static class Pid1Setup
 
     private static void Mount(string source, string target, string type, ulong flags, string? data, ILogger log)
     {
-        if (LibC.mount(source, target, type, flags, data) < 0)
+        if (Posix.mount(source, target, type, flags, data) < 0)
         {
-            log.LogError("mounting {Type} at {Target} failed: {Error}", type, target, LibC.LastError());
+            log.LogError("mounting {Type} at {Target} failed: {Error}", type, target, Posix.LastError());
         }
     }
 }

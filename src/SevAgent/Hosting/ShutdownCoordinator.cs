@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Hosting;
 
@@ -42,7 +43,7 @@ internal sealed class ShutdownCoordinator
             if (Environment.ProcessId == 1)
             {
                 LibC.reboot(LibC.RB_POWER_OFF);
-                _log.LogError("reboot(RB_POWER_OFF) failed: {Error}", LibC.LastError());
+                _log.LogError("reboot(RB_POWER_OFF) failed: {Error}", Posix.LastError());
             }
 
             _lifetime.StopApplication();

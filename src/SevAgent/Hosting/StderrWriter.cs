@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Hosting;
 
@@ -21,12 +21,12 @@ internal static class StderrWriter
             var done = 0;
             while (done < bytes.Length)
             {
-                var n = LibC.write(2, p + done, (nuint)(bytes.Length - done));
+                var n = Posix.write(2, p + done, (nuint)(bytes.Length - done));
                 if (n > 0)
                 {
                     done += (int)n;
                 }
-                else if (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR)
+                else if (n < 0 && Marshal.GetLastPInvokeError() == Posix.EINTR)
                 {
                     continue;
                 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SevRuntime.Posix;
 
 namespace SevAgent.Native;
 
@@ -66,7 +67,7 @@ internal sealed class ChildReaper
         var previous = LibC.signal(SigChld, SigDfl);
         if (previous == SigErr)
         {
-            _log.LogWarning("cannot reset SIGCHLD to its default ({Error}); exits may be missed", LibC.LastError());
+            _log.LogWarning("cannot reset SIGCHLD to its default ({Error}); exits may be missed", Posix.LastError());
         }
         else if (previous != SigDfl && Interlocked.Exchange(ref _tookSigChld, 1) == 0)
         {
@@ -135,14 +136,14 @@ internal sealed class ChildReaper
             }
 
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno == LibC.EINTR)
+            if (errno == Posix.EINTR)
             {
                 continue;
             }
 
-            if (errno != LibC.ECHILD)
+            if (errno != Posix.ECHILD)
             {
-                _log.LogError("waitpid failed: {Error}", LibC.ErrorText(errno));
+                _log.LogError("waitpid failed: {Error}", Posix.ErrorText(errno));
             }
 
             // No children: sleep until a spawn, re-checking if one happened since we looked.

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
+using SevRuntime.Posix;
 
 namespace SevAgent.Native;
 
@@ -43,11 +44,11 @@ internal sealed class ConsoleSocket : IDisposable
         {
             received = LibC.recvmsg((int)connection.Handle, &message, 0x40000000 /* MSG_CMSG_CLOEXEC */);
         }
-        while (received < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == LibC.EINTR);
+        while (received < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Posix.EINTR);
 
         if (received < 0)
         {
-            throw new IOException("receiving the pty master from crun failed: " + LibC.LastError());
+            throw new IOException("receiving the pty master from crun failed: " + Posix.LastError());
         }
 
         var fds = ScmRights.ParseFds(new ReadOnlySpan<byte>(control, (int)message.ControlLength));
@@ -58,7 +59,7 @@ internal sealed class ConsoleSocket : IDisposable
 
         for (var i = 1; i < fds.Count; i++)
         {
-            LibC.close(fds[i]);
+            Posix.close(fds[i]);
         }
 
         return new SafeFileHandle(fds[0], ownsHandle: true);

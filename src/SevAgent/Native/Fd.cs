@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SevRuntime.Posix;
 
 namespace SevAgent.Native;
 
@@ -10,9 +11,9 @@ internal static unsafe class Fd
     public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
     {
         var fds = stackalloc int[2];
-        if (LibC.pipe2(fds, LibC.O_CLOEXEC) < 0)
+        if (LibC.pipe2(fds, Posix.O_CLOEXEC) < 0)
         {
-            throw new IOException("pipe2 failed: " + LibC.LastError());
+            throw new IOException("pipe2 failed: " + Posix.LastError());
         }
 
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
@@ -21,10 +22,10 @@ internal static unsafe class Fd
     /// <summary>Opens /dev/null read-write.</summary>
     public static SafeFileHandle DevNull()
     {
-        var fd = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        var fd = Posix.open("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw new IOException("open /dev/null failed: " + LibC.LastError());
+            throw new IOException("open /dev/null failed: " + Posix.LastError());
         }
 
         return new SafeFileHandle(fd, ownsHandle: true);
@@ -33,10 +34,10 @@ internal static unsafe class Fd
     /// <summary>Duplicates <paramref name="handle"/> (F_DUPFD_CLOEXEC); the copy is owned by the caller.</summary>
     public static SafeFileHandle Duplicate(SafeFileHandle handle)
     {
-        var fd = LibC.fcntl(Raw(handle), 1030 /* F_DUPFD_CLOEXEC */, 3);
+        var fd = Posix.fcntl(Raw(handle), Posix.F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
         {
-            throw new IOException("fcntl(F_DUPFD_CLOEXEC) failed: " + LibC.LastError());
+            throw new IOException("fcntl(F_DUPFD_CLOEXEC) failed: " + Posix.LastError());
         }
 
         return new SafeFileHandle(fd, ownsHandle: true);

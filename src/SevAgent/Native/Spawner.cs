@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SevRuntime.Posix;
 
 namespace SevAgent.Native;
 
@@ -11,14 +12,6 @@ namespace SevAgent.Native;
 /// </summary>
 internal sealed unsafe class Spawner
 {
-    private const short PosixSpawnSetSigDef = 0x04;
-    private const short PosixSpawnSetSigMask = 0x08;
-    private const short PosixSpawnSetSid = 0x80;
-
-    // glibc's posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80, sigset_t 128;
-    // oversized buffers keep us independent of the exact sizes.
-    private const int OpaqueSize = 1024;
-
     private static readonly string[] DefaultEnvironment =
         ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
 
@@ -37,9 +30,9 @@ internal sealed unsafe class Spawner
         var argv = new List<string>(args.Count + 1) { path };
         argv.AddRange(args);
         var allocations = new List<IntPtr>();
-        var fileActions = NativeMemory.AllocZeroed(OpaqueSize);
-        var attr = NativeMemory.AllocZeroed(OpaqueSize);
-        var sigset = NativeMemory.AllocZeroed(OpaqueSize);
+        var fileActions = NativeMemory.AllocZeroed(Posix.SpawnStructSize);
+        var attr = NativeMemory.AllocZeroed(Posix.SpawnStructSize);
+        var sigset = NativeMemory.AllocZeroed(Posix.SigSetSize);
         try
         {
             var argvPtr = StringArray(argv, allocations);
@@ -47,21 +40,21 @@ internal sealed unsafe class Spawner
             var pathPtr = (byte*)Marshal.StringToCoTaskMemUTF8(path);
             allocations.Add((IntPtr)pathPtr);
 
-            Check(LibC.posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");
-            Check(LibC.posix_spawn_file_actions_adddup2(fileActions, stdin, 0), "adddup2 stdin");
-            Check(LibC.posix_spawn_file_actions_adddup2(fileActions, stdout, 1), "adddup2 stdout");
-            Check(LibC.posix_spawn_file_actions_adddup2(fileActions, stderr, 2), "adddup2 stderr");
-            Check(LibC.posix_spawnattr_init(attr), "posix_spawnattr_init");
-            Check(LibC.posix_spawnattr_setflags(attr, PosixSpawnSetSigDef | PosixSpawnSetSigMask | PosixSpawnSetSid), "setflags");
-            LibC.sigfillset(sigset);
-            Check(LibC.posix_spawnattr_setsigdefault(attr, sigset), "setsigdefault");
-            LibC.sigemptyset(sigset);
-            Check(LibC.posix_spawnattr_setsigmask(attr, sigset), "setsigmask");
+            Check(Posix.posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");
+            Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stdin, 0), "adddup2 stdin");
+            Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stdout, 1), "adddup2 stdout");
+            Check(Posix.posix_spawn_file_actions_adddup2(fileActions, stderr, 2), "adddup2 stderr");
+            Check(Posix.posix_spawnattr_init(attr), "posix_spawnattr_init");
+            Check(Posix.posix_spawnattr_setflags(attr, Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK | Posix.POSIX_SPAWN_SETSID), "setflags");
+            Posix.sigfillset(sigset);
+            Check(Posix.posix_spawnattr_setsigdefault(attr, sigset), "setsigdefault");
+            Posix.sigemptyset(sigset);
+            Check(Posix.posix_spawnattr_setsigmask(attr, sigset), "setsigmask");
 
-            var rc = LibC.posix_spawn(out var pid, pathPtr, fileActions, attr, (byte**)argvPtr, (byte**)envPtr);
+            var rc = Posix.posix_spawn(out var pid, pathPtr, fileActions, attr, (byte**)argvPtr, (byte**)envPtr);
             if (rc != 0)
             {
-                throw new IOException($"cannot start {path}: {LibC.ErrorText(rc)}");
+                throw new IOException($"cannot start {path}: {Posix.ErrorText(rc)}");
             }
 
             _reaper.NotifySpawned();
@@ -69,8 +62,8 @@ internal sealed unsafe class Spawner
         }
         finally
         {
-            LibC.posix_spawn_file_actions_destroy(fileActions);
-            LibC.posix_spawnattr_destroy(attr);
+            Posix.posix_spawn_file_actions_destroy(fileActions);
+            Posix.posix_spawnattr_destroy(attr);
             NativeMemory.Free(fileActions);
             NativeMemory.Free(attr);
             NativeMemory.Free(sigset);
@@ -100,7 +93,7 @@ internal sealed unsafe class Spawner
     {
         if (rc != 0)
         {
-            throw new IOException($"{what} failed: {LibC.ErrorText(rc)}");
+            throw new IOException($"{what} failed: {Posix.ErrorText(rc)}");
         }
     }
 }

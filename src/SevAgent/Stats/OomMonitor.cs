@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Stats;
 
@@ -41,7 +42,7 @@ internal sealed unsafe class OomMonitor
                 watch = LibC.inotify_add_watch(_inotify, Path.Combine(_layout.Directory(cgroupsPath, "memory"), "memory.events"), LibC.IN_MODIFY);
                 if (watch < 0)
                 {
-                    _log.LogWarning("cannot watch memory.events of {Id}: {Error}", containerId, LibC.LastError());
+                    _log.LogWarning("cannot watch memory.events of {Id}: {Error}", containerId, Posix.LastError());
                 }
                 else
                 {
@@ -122,7 +123,7 @@ internal sealed unsafe class OomMonitor
         _inotify = LibC.inotify_init1(LibC.IN_CLOEXEC);
         if (_inotify < 0)
         {
-            _log.LogWarning("inotify_init1 failed, OOM events only at exits: {Error}", LibC.LastError());
+            _log.LogWarning("inotify_init1 failed, OOM events only at exits: {Error}", Posix.LastError());
             return false;
         }
 
@@ -136,15 +137,15 @@ internal sealed unsafe class OomMonitor
         var buffer = stackalloc byte[4096];
         while (true)
         {
-            var n = LibC.read(_inotify, buffer, 4096);
+            var n = Posix.read(_inotify, buffer, 4096);
             if (n < 0)
             {
-                if (Marshal.GetLastPInvokeError() == LibC.EINTR)
+                if (Marshal.GetLastPInvokeError() == Posix.EINTR)
                 {
                     continue;
                 }
 
-                _log.LogError("reading inotify failed, OOM events only at exits: {Error}", LibC.LastError());
+                _log.LogError("reading inotify failed, OOM events only at exits: {Error}", Posix.LastError());
                 return;
             }
 

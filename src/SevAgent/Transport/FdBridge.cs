@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SevAgent.Native;
+using SevRuntime.Posix;
 
 namespace SevAgent.Transport;
 
@@ -35,7 +36,7 @@ internal static unsafe class FdBridge
         var toOuter = new byte[BufferSize];
         int toInnerStart = 0, toInnerEnd = 0, toOuterStart = 0, toOuterEnd = 0;
         var innerOpen = true;
-        var fds = stackalloc LibC.PollFd[2];
+        var fds = stackalloc PollFd[2];
         fixed (byte* inBuf = toInner, outBuf = toOuter)
         {
             while (true)
@@ -45,38 +46,38 @@ internal static unsafe class FdBridge
                     return End.InnerClosed;
                 }
 
-                fds[0] = new LibC.PollFd
+                fds[0] = new PollFd
                 {
                     Fd = outer,
-                    Events = (short)((toInnerStart == toInnerEnd && innerOpen ? LibC.POLLIN : 0) | (toOuterStart < toOuterEnd ? LibC.POLLOUT : 0)),
+                    Events = (short)((toInnerStart == toInnerEnd && innerOpen ? Posix.POLLIN : 0) | (toOuterStart < toOuterEnd ? Posix.POLLOUT : 0)),
                 };
-                fds[1] = new LibC.PollFd
+                fds[1] = new PollFd
                 {
                     Fd = innerOpen ? inner : -1,
-                    Events = (short)((toOuterStart == toOuterEnd ? LibC.POLLIN : 0) | (toInnerStart < toInnerEnd ? LibC.POLLOUT : 0)),
+                    Events = (short)((toOuterStart == toOuterEnd ? Posix.POLLIN : 0) | (toInnerStart < toInnerEnd ? Posix.POLLOUT : 0)),
                 };
-                if (LibC.poll(fds, 2, -1) < 0)
+                if (Posix.poll(fds, 2, -1) < 0)
                 {
-                    if (Marshal.GetLastPInvokeError() == LibC.EINTR)
+                    if (Marshal.GetLastPInvokeError() == Posix.EINTR)
                     {
                         continue;
                     }
 
-                    throw new IOException("poll failed: " + LibC.LastError());
+                    throw new IOException("poll failed: " + Posix.LastError());
                 }
 
                 var outerEvents = fds[0].Revents;
                 var innerEvents = fds[1].Revents;
 
                 // virtio-serial reports POLLHUP while the host end is not connected.
-                if ((outerEvents & (LibC.POLLHUP | LibC.POLLERR | LibC.POLLNVAL)) != 0 && (outerEvents & LibC.POLLIN) == 0)
+                if ((outerEvents & (Posix.POLLHUP | Posix.POLLERR | Posix.POLLNVAL)) != 0 && (outerEvents & Posix.POLLIN) == 0)
                 {
                     return End.OuterClosed;
                 }
 
-                if ((outerEvents & LibC.POLLIN) != 0 && toInnerStart == toInnerEnd)
+                if ((outerEvents & Posix.POLLIN) != 0 && toInnerStart == toInnerEnd)
                 {
-                    var n = LibC.read(outer, inBuf, BufferSize);
+                    var n = Posix.read(outer, inBuf, BufferSize);
                     if (n == 0)
                     {
                         return End.OuterClosed;
@@ -100,9 +101,9 @@ internal static unsafe class FdBridge
                     }
                 }
 
-                if ((outerEvents & LibC.POLLOUT) != 0 && toOuterStart < toOuterEnd)
+                if ((outerEvents & Posix.POLLOUT) != 0 && toOuterStart < toOuterEnd)
                 {
-                    var n = LibC.write(outer, outBuf + toOuterStart, (nuint)(toOuterEnd - toOuterStart));
+                    var n = Posix.write(outer, outBuf + toOuterStart, (nuint)(toOuterEnd - toOuterStart));
                     if (n > 0)
                     {
                         toOuterStart += (int)n;
@@ -118,9 +119,9 @@ internal static unsafe class FdBridge
                     continue;
                 }
 
-                if ((innerEvents & (LibC.POLLIN | LibC.POLLHUP | LibC.POLLERR)) != 0 && toOuterStart == toOuterEnd)
+                if ((innerEvents & (Posix.POLLIN | Posix.POLLHUP | Posix.POLLERR)) != 0 && toOuterStart == toOuterEnd)
                 {
-                    var n = LibC.read(inner, outBuf, BufferSize);
+                    var n = Posix.read(inner, outBuf, BufferSize);
                     if (n > 0)
                     {
                         toOuterStart = 0;
@@ -132,9 +133,9 @@ internal static unsafe class FdBridge
                     }
                 }
 
-                if (innerOpen && (innerEvents & LibC.POLLOUT) != 0 && toInnerStart < toInnerEnd)
+                if (innerOpen && (innerEvents & Posix.POLLOUT) != 0 && toInnerStart < toInnerEnd)
                 {
-                    var n = LibC.write(inner, inBuf + toInnerStart, (nuint)(toInnerEnd - toInnerStart));
+                    var n = Posix.write(inner, inBuf + toInnerStart, (nuint)(toInnerEnd - toInnerStart));
                     if (n > 0)
                     {
                         toInnerStart += (int)n;
@@ -151,16 +152,16 @@ internal static unsafe class FdBridge
     /// <summary>Sets O_NONBLOCK on <paramref name="fd"/>.</summary>
     public static void SetNonBlocking(int fd)
     {
-        var flags = LibC.fcntl(fd, LibC.F_GETFL, 0);
-        if (flags < 0 || LibC.fcntl(fd, LibC.F_SETFL, flags | LibC.O_NONBLOCK) < 0)
+        var flags = Posix.fcntl(fd, Posix.F_GETFL, 0);
+        if (flags < 0 || Posix.fcntl(fd, Posix.F_SETFL, flags | Posix.O_NONBLOCK) < 0)
         {
-            throw new IOException("fcntl(O_NONBLOCK) failed: " + LibC.LastError());
+            throw new IOException("fcntl(O_NONBLOCK) failed: " + Posix.LastError());
         }
     }
 
     private static bool Retry()
     {
         var errno = Marshal.GetLastPInvokeError();
-        return errno is LibC.EAGAIN or LibC.EINTR;
+        return errno is Posix.EAGAIN or Posix.EINTR;
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using SevAgent.Native;
 using SevAgentProto;
+using SevRuntime.Posix;
 
 namespace SevAgent.Transport;
 
@@ -62,10 +63,10 @@ internal sealed class VirtioSerialBridge : IDisposable
     /// <summary>Opens the port and starts the bridging thread.</summary>
     public void Start()
     {
-        var fd = LibC.open(_device, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        var fd = Posix.open(_device, Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw new IOException($"opening {_device} failed: {LibC.LastError()}");
+            throw new IOException($"opening {_device} failed: {Posix.LastError()}");
         }
 
         // The handler must exist before O_ASYNC: SIGIO's default action terminates the process.
@@ -74,10 +75,10 @@ internal sealed class VirtioSerialBridge : IDisposable
             context.Cancel = true;
             _wake.Release();
         });
-        if (LibC.fcntl(fd, LibC.F_SETOWN, Environment.ProcessId) < 0 ||
-            LibC.fcntl(fd, LibC.F_SETFL, LibC.fcntl(fd, LibC.F_GETFL, 0) | LibC.O_ASYNC) < 0)
+        if (Posix.fcntl(fd, Posix.F_SETOWN, Environment.ProcessId) < 0 ||
+            Posix.fcntl(fd, Posix.F_SETFL, Posix.fcntl(fd, Posix.F_GETFL, 0) | Posix.O_ASYNC) < 0)
         {
-            _log.LogWarning("SIGIO on {Device} unavailable ({Error}); re-checking the host connection every second", _device, LibC.LastError());
+            _log.LogWarning("SIGIO on {Device} unavailable ({Error}); re-checking the host connection every second", _device, Posix.LastError());
         }
 
         var thread = new Thread(() => Run(fd), 256 * 1024) { IsBackground = true, Name = "vport " + Path.GetFileName(_device) };
@@ -166,10 +167,10 @@ internal sealed class VirtioSerialBridge : IDisposable
         var buffer = new byte[16 * 1024];
         while (true)
         {
-            var pfd = new LibC.PollFd { Fd = port, Events = LibC.POLLIN };
-            if (LibC.poll(&pfd, 1, -1) < 0)
+            var pfd = new PollFd { Fd = port, Events = Posix.POLLIN };
+            if (Posix.poll(&pfd, 1, -1) < 0)
             {
-                if (Marshal.GetLastPInvokeError() == LibC.EINTR)
+                if (Marshal.GetLastPInvokeError() == Posix.EINTR)
                 {
                     continue;
                 }
@@ -177,7 +178,7 @@ internal sealed class VirtioSerialBridge : IDisposable
                 return null;
             }
 
-            if ((pfd.Revents & LibC.POLLIN) == 0)
+            if ((pfd.Revents & Posix.POLLIN) == 0)
             {
                 return null;
             }
@@ -185,7 +186,7 @@ internal sealed class VirtioSerialBridge : IDisposable
             nint n;
             fixed (byte* p = buffer)
             {
-                n = LibC.read(port, p, (nuint)buffer.Length);
+                n = Posix.read(port, p, (nuint)buffer.Length);
             }
 
             if (n == 0)
@@ -218,7 +219,7 @@ internal sealed class VirtioSerialBridge : IDisposable
         {
             while (done < data.Length)
             {
-                var n = LibC.write(fd, p + done, (nuint)(data.Length - done));
+                var n = Posix.write(fd, p + done, (nuint)(data.Length - done));
                 if (n > 0)
                 {
                     done += (int)n;
@@ -226,14 +227,14 @@ internal sealed class VirtioSerialBridge : IDisposable
                 }
 
                 var errno = Marshal.GetLastPInvokeError();
-                if (n < 0 && errno is not (LibC.EAGAIN or LibC.EINTR))
+                if (n < 0 && errno is not (Posix.EAGAIN or Posix.EINTR))
                 {
                     return false;
                 }
 
-                var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLOUT };
-                LibC.poll(&pfd, 1, -1);
-                if ((pfd.Revents & (LibC.POLLHUP | LibC.POLLERR | LibC.POLLNVAL)) != 0 && (pfd.Revents & LibC.POLLOUT) == 0)
+                var pfd = new PollFd { Fd = fd, Events = Posix.POLLOUT };
+                Posix.poll(&pfd, 1, -1);
+                if ((pfd.Revents & (Posix.POLLHUP | Posix.POLLERR | Posix.POLLNVAL)) != 0 && (pfd.Revents & Posix.POLLOUT) == 0)
                 {
                     return false;
                 }
@@ -245,9 +246,9 @@ internal sealed class VirtioSerialBridge : IDisposable
 
     private static unsafe bool HostConnected(int port)
     {
-        var pfd = new LibC.PollFd { Fd = port, Events = LibC.POLLIN };
-        var rc = LibC.poll(&pfd, 1, 0);
-        return rc >= 0 && (pfd.Revents & LibC.POLLHUP) == 0;
+        var pfd = new PollFd { Fd = port, Events = Posix.POLLIN };
+        var rc = Posix.poll(&pfd, 1, 0);
+        return rc >= 0 && (pfd.Revents & Posix.POLLHUP) == 0;
     }
 
 }

@@ -1,5 +1,5 @@
 using System.Text;
-using SevShim.Native;
+using SevRuntime.Posix;
 
 namespace SevShim.Hosting;
 
@@ -43,7 +43,7 @@ internal static class BundleFiles
     /// </summary>
     public static unsafe bool TryLogLine(string bundleDir, string line)
     {
-        var fd = LibC.open(Path.Combine(bundleDir, LogFifo), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        var fd = Posix.open(Path.Combine(bundleDir, LogFifo), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
             return false;
@@ -54,12 +54,12 @@ internal static class BundleFiles
             var bytes = Encoding.UTF8.GetBytes(line.EndsWith('\n') ? line : line + "\n");
             fixed (byte* p = bytes)
             {
-                return LibC.write(fd, p, bytes.Length) == bytes.Length;
+                return Posix.write(fd, p, (nuint)bytes.Length) == bytes.Length;
             }
         }
         finally
         {
-            _ = LibC.close(fd);
+            _ = Posix.close(fd);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Hosting;
@@ -25,9 +26,9 @@ internal static unsafe class DaemonSpawner
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(listener);
         var strings = new List<nint>();
-        var fileActions = NativeMemory.AllocZeroed(LibC.SpawnStructSize);
-        var attr = NativeMemory.AllocZeroed(LibC.SpawnStructSize);
-        var sigset = NativeMemory.AllocZeroed(LibC.SigSetSize);
+        var fileActions = NativeMemory.AllocZeroed(Posix.SpawnStructSize);
+        var attr = NativeMemory.AllocZeroed(Posix.SpawnStructSize);
+        var sigset = NativeMemory.AllocZeroed(Posix.SigSetSize);
         var extraFd = -1;
         try
         {
@@ -36,28 +37,28 @@ internal static unsafe class DaemonSpawner
             {
                 // dup2(fd, 3) is a no-op that keeps FD_CLOEXEC when fd is already 3, and fds 0-2
                 // are overwritten by /dev/null first: move the socket out of the way.
-                extraFd = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 10);
+                extraFd = Posix.fcntl(fd, Posix.F_DUPFD_CLOEXEC, 10);
                 Check(extraFd < 0 ? -1 : 0, "fcntl(F_DUPFD_CLOEXEC)");
                 fd = extraFd;
             }
 
             var devNull = Utf8("/dev/null", strings);
-            Check(LibC.posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");
-            Check(LibC.posix_spawn_file_actions_addopen(fileActions, 0, devNull, LibC.O_RDONLY, 0), "addopen stdin");
-            Check(LibC.posix_spawn_file_actions_addopen(fileActions, 1, devNull, LibC.O_WRONLY, 0), "addopen stdout");
-            Check(LibC.posix_spawn_file_actions_addopen(fileActions, 2, devNull, LibC.O_WRONLY, 0), "addopen stderr");
-            Check(LibC.posix_spawn_file_actions_adddup2(fileActions, fd, ListenerFd), "adddup2 listener");
+            Check(Posix.posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");
+            Check(LibC.posix_spawn_file_actions_addopen(fileActions, 0, devNull, Posix.O_RDONLY, 0), "addopen stdin");
+            Check(LibC.posix_spawn_file_actions_addopen(fileActions, 1, devNull, Posix.O_WRONLY, 0), "addopen stdout");
+            Check(LibC.posix_spawn_file_actions_addopen(fileActions, 2, devNull, Posix.O_WRONLY, 0), "addopen stderr");
+            Check(Posix.posix_spawn_file_actions_adddup2(fileActions, fd, ListenerFd), "adddup2 listener");
 
-            Check(LibC.posix_spawnattr_init(attr), "posix_spawnattr_init");
-            Check(LibC.posix_spawnattr_setflags(attr, (short)(LibC.POSIX_SPAWN_SETSID | LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)), "setflags");
-            Check(LibC.sigemptyset(sigset), "sigemptyset");
-            Check(LibC.posix_spawnattr_setsigmask(attr, sigset), "setsigmask");
-            Check(LibC.sigfillset(sigset), "sigfillset");
-            Check(LibC.posix_spawnattr_setsigdefault(attr, sigset), "setsigdefault");
+            Check(Posix.posix_spawnattr_init(attr), "posix_spawnattr_init");
+            Check(Posix.posix_spawnattr_setflags(attr, (short)(Posix.POSIX_SPAWN_SETSID | Posix.POSIX_SPAWN_SETSIGDEF | Posix.POSIX_SPAWN_SETSIGMASK)), "setflags");
+            Check(Posix.sigemptyset(sigset), "sigemptyset");
+            Check(Posix.posix_spawnattr_setsigmask(attr, sigset), "setsigmask");
+            Check(Posix.sigfillset(sigset), "sigfillset");
+            Check(Posix.posix_spawnattr_setsigdefault(attr, sigset), "setsigdefault");
 
             var argvBlock = StringArray(argv, strings);
             var envBlock = StringArray(environment.Select(kv => kv.Key + "=" + kv.Value).ToArray(), strings);
-            var rc = LibC.posix_spawn(out var pid, Utf8(executable, strings), fileActions, attr, (byte**)argvBlock, (byte**)envBlock);
+            var rc = Posix.posix_spawn(out var pid, Utf8(executable, strings), fileActions, attr, (byte**)argvBlock, (byte**)envBlock);
             if (rc != 0)
             {
                 throw new IOException($"cannot start the shim daemon {executable}: {Marshal.GetPInvokeErrorMessage(rc)}");
@@ -69,11 +70,11 @@ internal static unsafe class DaemonSpawner
         {
             if (extraFd >= 0)
             {
-                _ = LibC.close(extraFd);
+                _ = Posix.close(extraFd);
             }
 
-            _ = LibC.posix_spawn_file_actions_destroy(fileActions);
-            _ = LibC.posix_spawnattr_destroy(attr);
+            _ = Posix.posix_spawn_file_actions_destroy(fileActions);
+            _ = Posix.posix_spawnattr_destroy(attr);
             NativeMemory.Free(fileActions);
             NativeMemory.Free(attr);
             NativeMemory.Free(sigset);

@@ -1,3 +1,4 @@
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Hosting;
@@ -15,18 +16,18 @@ internal sealed class DirectoryLock : IDisposable
     /// <summary>Blocks until the lock is held (other holders keep it only for a few syscalls).</summary>
     public static DirectoryLock Acquire(string directory)
     {
-        var fd = LibC.open(directory, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+        var fd = Posix.open(directory, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw new IOException($"cannot open {directory} to lock it: {LibC.LastError()}");
+            throw new IOException($"cannot open {directory} to lock it: {Posix.LastError()}");
         }
 
         while (LibC.flock(fd, LibC.LOCK_EX) != 0)
         {
-            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != LibC.EINTR)
+            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Posix.EINTR)
             {
-                var error = LibC.LastError();
-                _ = LibC.close(fd);
+                var error = Posix.LastError();
+                _ = Posix.close(fd);
                 throw new IOException($"cannot lock {directory}: {error}");
             }
         }
@@ -39,7 +40,7 @@ internal sealed class DirectoryLock : IDisposable
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
-            _ = LibC.close(fd);
+            _ = Posix.close(fd);
         }
     }
 }

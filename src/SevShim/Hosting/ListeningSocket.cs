@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Hosting;
@@ -32,10 +33,10 @@ internal sealed class ListeningSocket : IDisposable
             throw new IOException($"socket path {path} is too long for a unix socket");
         }
 
-        var fd = LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
+        var fd = Posix.socket(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw new IOException($"cannot create a unix socket: {LibC.LastError()}");
+            throw new IOException($"cannot create a unix socket: {Posix.LastError()}");
         }
 
         var owned = new ListeningSocket(fd);
@@ -43,27 +44,27 @@ internal sealed class ListeningSocket : IDisposable
         {
             var address = stackalloc byte[2 + LibC.SunPathSize];
             new Span<byte>(address, 2 + LibC.SunPathSize).Clear();
-            *(ushort*)address = LibC.AF_UNIX;
+            *(ushort*)address = Posix.AF_UNIX;
             pathBytes.CopyTo(new Span<byte>(address + 2, LibC.SunPathSize));
-            if (LibC.bind(fd, address, (uint)(2 + pathBytes.Length + 1)) != 0)
+            if (Posix.bind(fd, address, (uint)(2 + pathBytes.Length + 1)) != 0)
             {
-                if (Marshal.GetLastPInvokeError() == LibC.EADDRINUSE)
+                if (Marshal.GetLastPInvokeError() == Posix.EADDRINUSE)
                 {
                     owned.Dispose();
                     return null;
                 }
 
-                throw new IOException($"cannot bind {path}: {LibC.LastError()}");
+                throw new IOException($"cannot bind {path}: {Posix.LastError()}");
             }
 
-            if (LibC.chmod(path, 0x180 /* 0600 */) != 0)
+            if (Posix.chmod(path, 0x180 /* 0600 */) != 0)
             {
-                throw new IOException($"cannot chmod 0600 {path}: {LibC.LastError()}");
+                throw new IOException($"cannot chmod 0600 {path}: {Posix.LastError()}");
             }
 
             if (LibC.listen(fd, 4096) != 0)
             {
-                throw new IOException($"cannot listen on {path}: {LibC.LastError()}");
+                throw new IOException($"cannot listen on {path}: {Posix.LastError()}");
             }
 
             return owned;
@@ -80,7 +81,7 @@ internal sealed class ListeningSocket : IDisposable
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
-            _ = LibC.close(fd);
+            _ = Posix.close(fd);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SevShim.Native;
+using SevRuntime.Posix;
 
 namespace SevShim.Hosting;
 
@@ -37,9 +37,9 @@ internal static class RootfsMounts
         var failures = new List<string>();
         foreach (var point in Under(rootfs, File.ReadLines("/proc/self/mountinfo")))
         {
-            if (LibC.umount2(point, LibC.MNT_DETACH) != 0)
+            if (Posix.umount2(point, Posix.MNT_DETACH) != 0)
             {
-                failures.Add($"cannot unmount {point}: {LibC.LastError()}");
+                failures.Add($"cannot unmount {point}: {Posix.LastError()}");
             }
         }
 

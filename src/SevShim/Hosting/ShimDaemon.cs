@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Serilog;
+using SevRuntime.Posix;
 using SevShim.Config;
-using SevShim.Native;
 using SevShim.Logging;
 using Ttrpc;
 
@@ -34,7 +34,7 @@ internal sealed class ShimDaemon
     public async Task<int> RunAsync()
     {
         // Processes whose parent dies inside the pod (QEMU helpers) are re-parented to us, not init.
-        _ = LibC.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        _ = Posix.prctl(Posix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         var bundle = _args.Bundle.Length > 0 ? Path.GetFullPath(_args.Bundle) : _env.WorkingDirectory;
 
         ConfigSource? configSource = null;

@@ -1,4 +1,5 @@
 using Serilog;
+using SevRuntime.Posix;
 using SevShim.Config;
 
 namespace SevShim.Hosting;
@@ -41,7 +42,7 @@ internal sealed class StartCommand
         if (!Directory.Exists(socketDir))
         {
             Directory.CreateDirectory(socketDir);
-            _ = Native.LibC.chmod(socketDir, 0x1c0 /* 0700: only containerd's user reaches the sockets */);
+            _ = Posix.chmod(socketDir, 0x1c0 /* 0700: only containerd's user reaches the sockets */);
         }
 
         int? daemonPid = null;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Io;
@@ -46,11 +47,10 @@ internal sealed class PollableFd : IDisposable
 
     private static PollableFd Open(string path, int flags, int mode, bool fifo)
     {
-        var fd = LibC.open(path, flags | LibC.O_NONBLOCK | LibC.O_CLOEXEC, (uint)mode);
+        var fd = Posix.open(path, flags | Posix.O_NONBLOCK | Posix.O_CLOEXEC, (uint)mode);
         if (fd < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"cannot open {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+            throw new IOException($"cannot open {path}: {Posix.LastError()}");
         }
 
         return new PollableFd(fd, path) { IsFifo = fifo };
@@ -65,7 +65,7 @@ internal sealed class PollableFd : IDisposable
             nint n;
             fixed (byte* p = buffer)
             {
-                n = LibC.read(Fd, p, buffer.Length);
+                n = Posix.read(Fd, p, (nuint)buffer.Length);
             }
 
             if (n >= 0)
@@ -74,11 +74,11 @@ internal sealed class PollableFd : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EAGAIN)
+            if (errno == Posix.EAGAIN)
             {
-                Wait(LibC.POLLIN, cancellationToken);
+                Wait(Posix.POLLIN, cancellationToken);
             }
-            else if (errno != LibC.EINTR)
+            else if (errno != Posix.EINTR)
             {
                 throw new IOException($"reading {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
@@ -94,7 +94,7 @@ internal sealed class PollableFd : IDisposable
             nint n;
             fixed (byte* p = data)
             {
-                n = LibC.write(Fd, p, data.Length);
+                n = Posix.write(Fd, p, (nuint)data.Length);
             }
 
             if (n >= 0)
@@ -104,11 +104,11 @@ internal sealed class PollableFd : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EAGAIN)
+            if (errno == Posix.EAGAIN)
             {
-                Wait(LibC.POLLOUT, cancellationToken);
+                Wait(Posix.POLLOUT, cancellationToken);
             }
-            else if (errno != LibC.EINTR)
+            else if (errno != Posix.EINTR)
             {
                 throw new IOException($"writing {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
@@ -138,7 +138,7 @@ internal sealed class PollableFd : IDisposable
         while (true)
         {
             int pending;
-            if (LibC.ioctl(Fd, LibC.FIONREAD, &pending) < 0 || pending <= 0)
+            if (Posix.ioctl(Fd, LibC.FIONREAD, &pending) < 0 || pending <= 0)
             {
                 return 0;
             }
@@ -172,13 +172,13 @@ internal sealed class PollableFd : IDisposable
         var wake = Interlocked.Exchange(ref _wakeFd, -1);
         if (wake >= 0)
         {
-            _ = LibC.close(wake);
+            _ = Posix.close(wake);
         }
 
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
-            _ = LibC.close(fd);
+            _ = Posix.close(fd);
         }
     }
 
@@ -186,17 +186,17 @@ internal sealed class PollableFd : IDisposable
 
     private unsafe void Wait(short events, CancellationToken cancellationToken)
     {
-        var fds = stackalloc LibC.PollFd[2];
-        fds[0] = new LibC.PollFd { Fd = Fd, Events = events };
+        var fds = stackalloc PollFd[2];
+        fds[0] = new PollFd { Fd = Fd, Events = events };
         var count = 1u;
         if (WakeFdFor(cancellationToken) is var wake and >= 0)
         {
-            fds[1] = new LibC.PollFd { Fd = wake, Events = LibC.POLLIN };
+            fds[1] = new PollFd { Fd = wake, Events = Posix.POLLIN };
             count = 2;
         }
 
         // One wait; the caller's loop re-checks cancellation and retries the read or write.
-        _ = LibC.poll(fds, count, SliceMs);
+        _ = Posix.poll(fds, count, SliceMs);
     }
 
     // The eventfd signalled when cancellationToken is cancelled, or -1 (a token that cannot be
@@ -234,7 +234,7 @@ internal sealed class PollableFd : IDisposable
         if (fd >= 0)
         {
             ulong one = 1;
-            _ = LibC.write(fd, (byte*)&one, sizeof(ulong));
+            _ = Posix.write(fd, (byte*)&one, sizeof(ulong));
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using SevShim.Errors;
 
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Io;
@@ -32,7 +33,7 @@ internal static class StdioEndpoints
         {
             if (IsFifo(target))
             {
-                return PollableFd.OpenFifo(target, LibC.O_RDWR);
+                return PollableFd.OpenFifo(target, Posix.O_RDWR);
             }
 
             var parent = Path.GetDirectoryName(target);
@@ -42,7 +43,7 @@ internal static class StdioEndpoints
                     | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             }
 
-            return PollableFd.Open(target, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, Convert.ToInt32("644", 8));
+            return PollableFd.Open(target, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND, Convert.ToInt32("644", 8));
         }
         catch (IOException ex)
         {
@@ -63,9 +64,9 @@ internal static class StdioEndpoints
         try
         {
             // O_RDONLY|O_NONBLOCK on a FIFO returns at once even with no writer yet (fifo(7)).
-            reader = PollableFd.Open(target, LibC.O_RDONLY);
+            reader = PollableFd.Open(target, Posix.O_RDONLY);
             // With our reader present, a non-blocking writer open succeeds at once too.
-            var keepAlive = IsFifo(target) ? PollableFd.OpenFifo(target, LibC.O_WRONLY) : null;
+            var keepAlive = IsFifo(target) ? PollableFd.OpenFifo(target, Posix.O_WRONLY) : null;
             return (reader, keepAlive);
         }
         catch (IOException ex)
@@ -108,5 +109,5 @@ internal static class StdioEndpoints
         return path;
     }
 
-    private static bool IsFifo(string path) => LibC.FileType(path) == LibC.S_IFIFO;
+    private static bool IsFifo(string path) => LibC.FileType(path) == Posix.S_IFIFO;
 }

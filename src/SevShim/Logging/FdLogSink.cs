@@ -2,7 +2,7 @@ using System.Text;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
-using SevShim.Native;
+using SevRuntime.Posix;
 
 namespace SevShim.Logging;
 
@@ -48,8 +48,8 @@ internal sealed class FdLogSink : ILogEventSink, IDisposable
                 var written = 0L;
                 while (written < bytes.Length)
                 {
-                    var n = LibC.write(_fd, p + written, (nint)(bytes.Length - written));
-                    if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == LibC.EINTR)
+                    var n = Posix.write(_fd, p + written, (nuint)(bytes.Length - written));
+                    if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Posix.EINTR)
                     {
                         continue;
                     }
@@ -72,7 +72,7 @@ internal sealed class FdLogSink : ILogEventSink, IDisposable
         {
             if (_ownsFd && _fd >= 0)
             {
-                _ = LibC.close(_fd);
+                _ = Posix.close(_fd);
             }
 
             _fd = -1;

@@ -2,8 +2,8 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using SevRuntime.Posix;
 using SevShim.Config;
-using SevShim.Native;
 
 namespace SevShim.Logging;
 
@@ -41,7 +41,7 @@ internal sealed class ShimLogging : IDisposable
 
         // A blocking O_WRONLY open would also succeed at once (containerd holds O_RDWR), but
         // O_NONBLOCK keeps a shim started by hand from hanging here and makes writes non-blocking.
-        var fd = LibC.open(Path.Combine(bundleDir, "log"), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        var fd = Posix.open(Path.Combine(bundleDir, "log"), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
         if (fd >= 0)
         {
             sinks.Add(new FdLogSink(fd, ownsFd: true, formatter));

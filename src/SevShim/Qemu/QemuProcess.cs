@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Serilog;
+using SevRuntime.Posix;
 using SevShim.Errors;
 
 namespace SevShim.Qemu;
@@ -134,7 +135,7 @@ internal sealed class QemuProcess : IAsyncDisposable
         foreach (var handle in handles)
         {
             var fd = (int)handle.DangerousGetHandle();
-            if (Native.LibC.fcntl(fd, Native.LibC.F_SETFD, on ? Native.LibC.FD_CLOEXEC : 0) < 0)
+            if (Posix.fcntl(fd, Posix.F_SETFD, on ? Posix.FD_CLOEXEC : 0) < 0)
             {
                 throw new ShimException(ShimErrorKind.Internal, $"sevshim: fcntl(F_SETFD) on fd {fd} for QEMU failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
             }

@@ -1,5 +1,6 @@
 using SevShim.Io;
 
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Rootfs;
@@ -27,12 +28,12 @@ internal static class HostFileSystem
     /// <summary>What <paramref name="path"/> is, following links as a bind mount does.</summary>
     public static HostPathKind KindOf(string path) => LibC.FileType(path) switch
     {
-        LibC.S_IFDIR => HostPathKind.Directory,
-        LibC.S_IFREG => HostPathKind.File,
-        LibC.S_IFSOCK => HostPathKind.Socket,
-        LibC.S_IFCHR => HostPathKind.CharDevice,
-        LibC.S_IFBLK => HostPathKind.BlockDevice,
-        LibC.S_IFIFO => HostPathKind.Fifo,
+        Posix.S_IFDIR => HostPathKind.Directory,
+        Posix.S_IFREG => HostPathKind.File,
+        Posix.S_IFSOCK => HostPathKind.Socket,
+        Posix.S_IFCHR => HostPathKind.CharDevice,
+        Posix.S_IFBLK => HostPathKind.BlockDevice,
+        Posix.S_IFIFO => HostPathKind.Fifo,
         _ => HostPathKind.Missing,
     };
 }

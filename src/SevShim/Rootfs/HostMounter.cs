@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using Serilog;
 using SevShim.Errors;
 
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Rootfs;
@@ -20,7 +21,7 @@ namespace SevShim.Rootfs;
 [SupportedOSPlatform("linux")]
 internal static class HostMounter
 {
-    private const ulong RemountBits = LibC.MS_REMOUNT | LibC.MS_BIND | LibC.MS_NOSUID | LibC.MS_NODEV;
+    private const ulong RemountBits = Posix.MS_REMOUNT | Posix.MS_BIND | Posix.MS_NOSUID | Posix.MS_NODEV;
 
     /// <summary>Mounts everything in <paramref name="plan"/>; on failure undoes what was done and throws.</summary>
     public static AppliedMounts Apply(ContainerMountPlan plan, ILogger log)
@@ -37,7 +38,7 @@ internal static class HostMounter
                 {
                     LibC.Mount(m.Source, m.Target, null, m.Flags, null);
                     applied.Targets.Add(m.Target);
-                    LibC.Mount(string.Empty, m.Target, null, RemountBits | (m.ReadOnly ? LibC.MS_RDONLY : 0), null);
+                    LibC.Mount(string.Empty, m.Target, null, RemountBits | (m.ReadOnly ? Posix.MS_RDONLY : 0), null);
                 }
                 else
                 {
@@ -64,13 +65,13 @@ internal static class HostMounter
         {
             var target = applied.Targets[i];
             var errno = LibC.Unmount(target, 0);
-            if (errno == LibC.EBUSY)
+            if (errno == Posix.EBUSY)
             {
                 // Submounts of an rbind, or a file still open: detach now, the kernel frees it when idle.
-                errno = LibC.Unmount(target, LibC.MNT_DETACH);
+                errno = LibC.Unmount(target, Posix.MNT_DETACH);
             }
 
-            if (errno != 0 && errno != LibC.EINVAL)
+            if (errno != 0 && errno != Posix.EINVAL)
             {
                 log.Warning("unmounting {Target} failed with errno {Errno}", target, errno);
             }
@@ -99,8 +100,8 @@ internal static class HostMounter
                 continue;
             }
 
-            var errno = LibC.Unmount(target, LibC.MNT_DETACH);
-            if (errno != 0 && errno != LibC.EINVAL)
+            var errno = LibC.Unmount(target, Posix.MNT_DETACH);
+            if (errno != 0 && errno != Posix.EINVAL)
             {
                 throw new ShimException(ShimErrorKind.Internal, $"sevshim: unmounting the container rootfs {target} from the pod share failed with errno {errno}");
             }

@@ -1,4 +1,4 @@
-using SevShim.Native;
+using SevRuntime.Posix;
 
 namespace SevShim.Rootfs;
 
@@ -10,16 +10,16 @@ internal static class MountOptions
 {
     private static readonly Dictionary<string, (ulong Set, ulong Clear)> Flags = new(StringComparer.Ordinal)
     {
-        ["ro"] = (LibC.MS_RDONLY, 0),
-        ["rw"] = (0, LibC.MS_RDONLY),
-        ["nosuid"] = (LibC.MS_NOSUID, 0),
-        ["suid"] = (0, LibC.MS_NOSUID),
-        ["nodev"] = (LibC.MS_NODEV, 0),
-        ["dev"] = (0, LibC.MS_NODEV),
-        ["noexec"] = (LibC.MS_NOEXEC, 0),
-        ["exec"] = (0, LibC.MS_NOEXEC),
-        ["bind"] = (LibC.MS_BIND, 0),
-        ["rbind"] = (LibC.MS_BIND | LibC.MS_REC, 0),
+        ["ro"] = (Posix.MS_RDONLY, 0),
+        ["rw"] = (0, Posix.MS_RDONLY),
+        ["nosuid"] = (Posix.MS_NOSUID, 0),
+        ["suid"] = (0, Posix.MS_NOSUID),
+        ["nodev"] = (Posix.MS_NODEV, 0),
+        ["dev"] = (0, Posix.MS_NODEV),
+        ["noexec"] = (Posix.MS_NOEXEC, 0),
+        ["exec"] = (0, Posix.MS_NOEXEC),
+        ["bind"] = (Posix.MS_BIND, 0),
+        ["rbind"] = (Posix.MS_BIND | Posix.MS_REC, 0),
     };
 
     // Propagation and atime words change nothing the guest can see through 9p: dropped.

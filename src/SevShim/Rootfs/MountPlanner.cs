@@ -4,7 +4,7 @@ using SevShim.Errors;
 using SevShim.Qemu;
 using SevShim.Sandbox;
 
-using SevShim.Native;
+using SevRuntime.Posix;
 
 namespace SevShim.Rootfs;
 
@@ -86,7 +86,7 @@ internal static class MountPlanner
 
             RequireNoNul(rootPath, $"the root.path of container {request.ContainerId}");
             var source = Path.IsPathRooted(rootPath) ? rootPath : Path.GetFullPath(Path.Combine(request.BundlePath, rootPath));
-            mounts.Add(new HostMount(source, rootfsTarget, null, LibC.MS_BIND | LibC.MS_REC, null, false, false));
+            mounts.Add(new HostMount(source, rootfsTarget, null, Posix.MS_BIND | Posix.MS_REC, null, false, false));
         }
 
         foreach (var m in request.Rootfs)
@@ -96,11 +96,11 @@ internal static class MountPlanner
             if (MountOptions.IsBind(m.Type, m.Options))
             {
                 RequireAbsolute(m.Source, $"rootfs bind mount source '{m.Source}'");
-                mounts.Add(new HostMount(m.Source, target, null, LibC.MS_BIND | (flags & LibC.MS_REC), null, (flags & LibC.MS_RDONLY) != 0, false));
+                mounts.Add(new HostMount(m.Source, target, null, Posix.MS_BIND | (flags & Posix.MS_REC), null, (flags & Posix.MS_RDONLY) != 0, false));
             }
             else
             {
-                mounts.Add(new HostMount(m.Source, target, m.Type, flags | LibC.MS_NOSUID | LibC.MS_NODEV, data, false, false));
+                mounts.Add(new HostMount(m.Source, target, m.Type, flags | Posix.MS_NOSUID | Posix.MS_NODEV, data, false, false));
             }
         }
 
@@ -164,9 +164,9 @@ internal static class MountPlanner
                     source,
                     Path.Combine(containerDir, name),
                     null,
-                    LibC.MS_BIND | (flags & LibC.MS_REC),
+                    Posix.MS_BIND | (flags & Posix.MS_REC),
                     null,
-                    (flags & LibC.MS_RDONLY) != 0,
+                    (flags & Posix.MS_RDONLY) != 0,
                     kind != HostPathKind.Directory));
                 var shared = $"{request.ContainerId}/{name}";
                 guestMounts.Add(new GuestMountMapping(destination, shared));

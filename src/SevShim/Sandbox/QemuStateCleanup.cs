@@ -2,6 +2,7 @@ using Serilog;
 using SevShim.Qemu;
 using SevShim.Rootfs;
 
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Sandbox;
@@ -27,8 +28,8 @@ internal static class QemuStateCleanup
 
         foreach (var mountPoint in MountTable.MountPointsUnder(layout.Directory).OrderByDescending(p => p.Length))
         {
-            var errno = LibC.Unmount(mountPoint, LibC.MNT_DETACH);
-            if (errno != 0 && errno != LibC.EINVAL)
+            var errno = LibC.Unmount(mountPoint, Posix.MNT_DETACH);
+            if (errno != 0 && errno != Posix.EINVAL)
             {
                 log.Warning("detaching the stale mount {MountPoint} failed with errno {Errno}", mountPoint, errno);
             }

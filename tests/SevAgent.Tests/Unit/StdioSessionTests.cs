@@ -6,6 +6,7 @@ using SevAgent.Containers;
 using SevAgent.Errors;
 using SevAgent.Io;
 using SevAgentProto.Stdio;
+using SevRuntime.Posix;
 
 namespace SevAgent.Tests.Unit;
 
@@ -261,7 +262,7 @@ internal sealed class FakeProcess : IDisposable
     private static unsafe (SafeFileHandle Read, SafeFileHandle Write) Pipe()
     {
         var fds = stackalloc int[2];
-        if (SevAgent.Native.LibC.pipe2(fds, SevAgent.Native.LibC.O_CLOEXEC) != 0)
+        if (SevAgent.Native.LibC.pipe2(fds, Posix.O_CLOEXEC) != 0)
         {
             throw new IOException("pipe2 failed");
         }

@@ -3,6 +3,7 @@ using SevShim.Rootfs;
 using SevShim.Sandbox;
 using TestSupport;
 
+using SevRuntime.Posix;
 using SevShim.Native;
 
 namespace SevShim.Tests.Qemu;
@@ -30,9 +31,9 @@ public sealed class QemuStateCleanupE2ETests : IDisposable
         File.WriteAllText(Path.Combine(volume, "keep"), "volume data");
         var root = Path.Combine(_dir.FullName, "state");
         var target = Directory.CreateDirectory(Path.Combine(root, "pod1", "share", "c1", "rootfs")).FullName;
-        LibC.Mount(source, target, null, LibC.MS_BIND, null);
+        LibC.Mount(source, target, null, Posix.MS_BIND, null);
         // A mount on top of a mount: the cleanup must take the deeper one first.
-        LibC.Mount(volume, Path.Combine(target, "inner"), null, LibC.MS_BIND, null);
+        LibC.Mount(volume, Path.Combine(target, "inner"), null, Posix.MS_BIND, null);
         Assert.Equal(2, MountTable.MountPointsUnder(root).Count);
 
         Assert.True(QemuStateCleanup.RemovePodState(root, "pod1", Logger.None));

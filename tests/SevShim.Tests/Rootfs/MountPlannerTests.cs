@@ -3,7 +3,7 @@ using SevShim.Errors;
 using SevShim.Rootfs;
 using SevShim.Sandbox;
 
-using SevShim.Native;
+using SevRuntime.Posix;
 
 namespace SevShim.Tests.Rootfs;
 
@@ -114,7 +114,7 @@ public sealed class MountPlannerTests
         Assert.Equal("overlay", root.FsType);
         Assert.Equal(Share + "/c1/rootfs", root.Target);
         Assert.Equal("index=off,workdir=/snap/2/work,upperdir=/snap/2/fs,lowerdir=/snap/1/fs", root.Data);
-        Assert.Equal(LibC.MS_RDONLY | LibC.MS_NOSUID | LibC.MS_NODEV, root.Flags);
+        Assert.Equal(Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, root.Flags);
         Assert.Equal("c1/rootfs", plan.RootfsSharedPath);
         Assert.True(plan.RootfsReadOnly);
     }
@@ -126,12 +126,12 @@ public sealed class MountPlannerTests
         var data = plan.Mounts.Single(m => m.Source == "/srv/data");
         Assert.True(data.ReadOnly);
         Assert.False(data.TargetIsFile);
-        Assert.Equal(LibC.MS_BIND | LibC.MS_REC, data.Flags);
+        Assert.Equal(Posix.MS_BIND | Posix.MS_REC, data.Flags);
         Assert.Equal(Share + "/c1/mounts/0", data.Target);
         var hosts = plan.Mounts.Single(m => m.Source == "/var/lib/x/hosts");
         Assert.False(hosts.ReadOnly);
         Assert.True(hosts.TargetIsFile);
-        Assert.Equal(LibC.MS_BIND, hosts.Flags);
+        Assert.Equal(Posix.MS_BIND, hosts.Flags);
         Assert.Equal(
             [new GuestMountMapping("/data", "c1/mounts/0"), new GuestMountMapping("/etc/hosts", "c1/mounts/1")],
             plan.GuestMounts);
