@@ -100,6 +100,51 @@ public static class LeakCycles
         leaks.AddRange(CtrHost.MountsWith(Path.Combine(CtrContainerd.ShimStateRoot, c.Token)).Select(m => "mount " + m));
         leaks.AddRange(Directory.EnumerateFileSystemEntries(c.ShimSocketDir).Select(s => "shim socket " + s));
         leaks.AddRange(Directory.EnumerateFileSystemEntries(c.FifoDir).Select(f => "fifo folder " + f));
+        // Taps: a pod with a network namespace makes its sevtapN devices there, and they go with
+        // the namespace; one in this (the host's) namespace would be ours, left behind.
+        leaks.AddRange(Directory.EnumerateFileSystemEntries("/sys/class/net")
+            .Select(Path.GetFileName)
+            .Where(n => n!.StartsWith(SevShim.Network.PodNetworkDiscovery.TapPrefix, StringComparison.Ordinal))
+            .Select(n => "tap device " + n));
+        leaks.AddRange(CgroupsNamed(ids).Select(g => "cgroup " + g));
         return leaks;
+    }
+
+    // Cgroup folders named after a container id, in every hierarchy (v2, or v1's one folder per
+    // controller), down to containerd's <namespace>/<id> level and a slice below it.
+    private static IEnumerable<string> CgroupsNamed(IReadOnlyList<string> ids)
+    {
+        var wanted = ids.ToHashSet(StringComparer.Ordinal);
+        var level = new List<string> { "/sys/fs/cgroup" };
+        for (var depth = 0; depth < 4 && level.Count > 0; depth++)
+        {
+            var next = new List<string>();
+            foreach (var dir in level)
+            {
+                IEnumerable<string> children;
+                try
+                {
+                    children = Directory.EnumerateDirectories(dir).ToList();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+
+                foreach (var child in children)
+                {
+                    if (wanted.Contains(Path.GetFileName(child)))
+                    {
+                        yield return child;
+                    }
+                    else
+                    {
+                        next.Add(child);
+                    }
+                }
+            }
+
+            level = next;
+        }
     }
 }
