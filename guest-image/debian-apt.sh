@@ -128,3 +128,23 @@ fetch_deb() {
   fi
   echo "$deb"
 }
+
+# The cache folder of a fetch script and its lock, for the scripts that unpack Debian packages
+# privately (scripts/containerd-matrix.sh, scripts/qemu-backports.sh). $1 the shared default
+# (/var/cache/sevshim/<name>), $2 the fallback inside the tree when that is not writable, $3 a
+# name for the scratch folder. Uses $cache when the caller set one (--cache). Sets cache (absolute,
+# with debs/ inside) and work (a scratch folder removed on exit), and holds the cache's lock for
+# the rest of the run: several worktrees share /var/cache/sevshim.
+private_cache_open() {
+  local shared="$1" fallback="$2" name="$3"
+  if [[ -z "$cache" ]]; then
+    cache="$shared"
+    if ! mkdir -p "$cache" 2>/dev/null || [[ ! -w "$cache" ]]; then cache="$fallback"; fi
+  fi
+  mkdir -p "$cache/debs" || die "cannot create the cache folder $cache (--cache)"
+  cache="$(cd "$cache" && pwd)"
+  exec {cache_lock}>"$cache/.lock"
+  flock "$cache_lock"
+  work="$(mktemp -d "${TMPDIR:-/tmp}/sevshim-$name.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+}

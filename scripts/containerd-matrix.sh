@@ -60,21 +60,9 @@ for tool in apt-get apt-cache dpkg-deb dpkg flock; do
 done
 [[ $EUID -eq 0 ]] || die "must run as root (the private apt keeps root's folders; with sudo: sudo $0)"
 
-if [[ -z "$cache" ]]; then
-  cache=/var/cache/sevshim/containerd
-  if ! mkdir -p "$cache" 2>/dev/null || [[ ! -w "$cache" ]]; then cache="$repo/artifacts/containerd-cache"; fi
-fi
-mkdir -p "$cache/debs" || die "cannot create the cache folder $cache (--cache)"
-cache="$(cd "$cache" && pwd)"
-
 # shellcheck source=guest-image/debian-apt.sh
 source "$repo/guest-image/debian-apt.sh"
-
-# One run at a time per cache (several worktrees share /var/cache/sevshim).
-exec {cache_lock}>"$cache/.lock"
-flock "$cache_lock"
-work="$(mktemp -d "${TMPDIR:-/tmp}/sevshim-containerd.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+private_cache_open /var/cache/sevshim/containerd "$repo/artifacts/containerd-cache" containerd
 
 # $1 suite, $2 series: makes <cache>/<version> complete and points <cache>/<series> at it.
 fetch_build() {

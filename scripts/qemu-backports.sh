@@ -52,20 +52,9 @@ for tool in apt-get apt-cache dpkg-deb flock; do
 done
 [[ $EUID -eq 0 ]] || die "must run as root (the private apt keeps root's folders; with sudo: sudo $0)"
 
-if [[ -z "$cache" ]]; then
-  cache=/var/cache/sevshim/qemu
-  if ! mkdir -p "$cache" 2>/dev/null || [[ ! -w "$cache" ]]; then cache="$repo/artifacts/qemu-cache"; fi
-fi
-mkdir -p "$cache/debs" || die "cannot create the cache folder $cache (--cache)"
-cache="$(cd "$cache" && pwd)"
-
 # shellcheck source=guest-image/debian-apt.sh
 source "$repo/guest-image/debian-apt.sh"
-
-exec {cache_lock}>"$cache/.lock"
-flock "$cache_lock"
-work="$(mktemp -d "${TMPDIR:-/tmp}/sevshim-qemu.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+private_cache_open /var/cache/sevshim/qemu "$repo/artifacts/qemu-cache" qemu
 
 apt_suite="$suite"
 apt_cache="$cache"

@@ -56,20 +56,7 @@ public sealed class ContainerdBuild
     public string Version => _version.Value;
 
     /// <summary>Where scripts/containerd-matrix.sh keeps the builds: SEVSHIM_CONTAINERD_CACHE, else /var/cache/sevshim/containerd, else artifacts/containerd-cache.</summary>
-    public static string CacheDir
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("SEVSHIM_CONTAINERD_CACHE") is { Length: > 0 } set)
-            {
-                return set;
-            }
-
-            const string Shared = "/var/cache/sevshim/containerd";
-            var local = Path.Combine(RepoPaths.Root, "artifacts", "containerd-cache");
-            return Directory.Exists(Shared) || !Directory.Exists(local) ? Shared : local;
-        }
-    }
+    public static string CacheDir => FetchCache.Dir("SEVSHIM_CONTAINERD_CACHE", "containerd");
 
     /// <summary>The build of <paramref name="label"/>.</summary>
     public static ContainerdBuild Of(string label)

@@ -8,20 +8,7 @@ namespace TestSupport;
 public static class QemuBackports
 {
     /// <summary>The unpacked package tree (usr/bin, usr/share/qemu).</summary>
-    public static string Root
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("SEVSHIM_QEMU_CACHE") is { Length: > 0 } set)
-            {
-                return Path.Combine(set, "10");
-            }
-
-            const string Shared = "/var/cache/sevshim/qemu";
-            var local = Path.Combine(RepoPaths.Root, "artifacts", "qemu-cache");
-            return Path.Combine(Directory.Exists(Shared) || !Directory.Exists(local) ? Shared : local, "10");
-        }
-    }
+    public static string Root => Path.Combine(FetchCache.Dir("SEVSHIM_QEMU_CACHE", "qemu"), "10");
 
     /// <summary>Its qemu-system-x86_64.</summary>
     public static string Binary => Path.Combine(Root, "usr", "bin", "qemu-system-x86_64");
