@@ -35,6 +35,15 @@ awk '
   show && lines < 60 { print; lines++ }
 ' "$log" | tee "$results/failures.txt"
 
+# And closer still to the end, one short entry per failure (its name and the first lines of its
+# message, each cut at 500 characters): a long message with logs appended can push even the
+# repeated block above out of the kept tail.
+awk '
+  /^  Failed / { name = $0; sub(/^  Failed /, "", name); want = 0; next }
+  name != "" && /^  Error Message:/ { want = 4; printf "failed: %s\n", name; next }
+  want > 0 { line = $0; sub(/^ +/, "", line); if (line == "") { want = 0; name = ""; next } printf "  %s\n", substr(line, 1, 500); if (--want == 0) name = "" }
+' "$log" | tee -a "$results/failures.txt"
+
 # One closing line for people and CI: "tests: N passed, N failed, N skipped", summed over the
 # per-assembly summaries dotnet test prints ("     Passed: N" and so on after "Total tests:").
 awk '

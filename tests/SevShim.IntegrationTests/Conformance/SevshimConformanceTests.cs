@@ -41,9 +41,8 @@ public sealed class SevshimConformanceTests(CtrFixture fixture)
             (runc, vm) => Assert.True(runc.SameAs(vm), $"runc showed {runc}, sevshim showed {vm}"));
     }
 
-    // Intermittently, a second `ctr task exec` into the running container never starts in the
-    // guest (ExecAdded is published, Start hangs, the agent logs nothing for it); the same kind of
-    // in-guest hang was seen at CreateContainer. Open in the issue "ctr run end to end".
+    // This scenario once hung intermittently at an exec's Start (the agent logged nothing for
+    // it): the agent's keep-alive closed every idle connection (459997d, AgentConnectionTests).
     [E2ETheory(Requirement.Root, Requirement.Runc, Requirement.Qemu, Requirement.ShimBinary, Requirement.GuestImage)]
     [ContainerdRow("1.6")]
     [ContainerdRow("1.7")]
