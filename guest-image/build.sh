@@ -340,6 +340,13 @@ add_group() {
 }
 add_group modules-boot "${boot_modules[@]}"
 add_group modules-later "${later_modules[@]}"
+# On demand: copied but loaded by the agent only when an operation needs them, and not listed in
+# /etc/modules-load (sev-guest refuses to load outside an SEV-SNP guest, having no device there):
+# sev-guest with tsm and configfs for SNP attestation reports (src/SevAgent/Guest/SnpReportReader.cs).
+demand_modules=(sev-guest)
+cp "$root/etc/modules-load" "$work/modules-load.boot"
+add_group modules-demand "${demand_modules[@]}"
+mv "$work/modules-load.boot" "$root/etc/modules-load"
 cp -a "$kmoddir/$kver/modules.builtin" "$kmoddir/$kver/modules.builtin.modinfo" \
   "$kmoddir/$kver/modules.order" \
   "$root/lib/modules/$kver/"

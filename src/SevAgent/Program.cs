@@ -139,6 +139,8 @@ builder.Services.AddSingleton<Spawner>();
 builder.Services.AddSingleton<Crun>();
 builder.Services.AddSingleton<OomMonitor>();
 builder.Services.AddSingleton<ModuleLoadGate>();
+builder.Services.AddSingleton<ModuleLoader>();
+builder.Services.AddSingleton<SnpReportReader>();
 builder.Services.AddSingleton<VolumeCopies>();
 builder.Services.AddSingleton<SevAgent.Network.GuestNetwork>();
 builder.Services.AddSingleton(new SevAgent.Network.GuestListeners());

@@ -58,6 +58,7 @@ internal sealed class AgentServiceMethodProvider : IServiceMethodProvider<AgentS
     {
         Unary("Health", HealthRequest.Parser, HealthResponse.Parser, static (s, r, c) => s.Health(r, c));
         Unary("GetGuestInfo", GetGuestInfoRequest.Parser, GuestInfo.Parser, static (s, r, c) => s.GetGuestInfo(r, c));
+        Unary("GetAttestationReport", GetAttestationReportRequest.Parser, AttestationReport.Parser, static (s, r, c) => s.GetAttestationReport(r, c));
         Unary("CreateContainer", CreateContainerRequest.Parser, CreateContainerResponse.Parser, static (s, r, c) => s.CreateContainer(r, c));
         Unary("StartContainer", StartContainerRequest.Parser, StartContainerResponse.Parser, static (s, r, c) => s.StartContainer(r, c));
         Unary("ExecProcess", ExecProcessRequest.Parser, ExecProcessResponse.Parser, static (s, r, c) => s.ExecProcess(r, c));

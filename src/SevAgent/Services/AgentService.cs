@@ -28,6 +28,7 @@ internal sealed class AgentService : Agent.AgentBase
     private readonly GuestNetwork _network;
     private readonly GuestListeners _listeners;
     private readonly GuestPortForward _forward;
+    private readonly SnpReportReader _reports;
 
     public AgentService(
         ContainerManager containers,
@@ -39,8 +40,10 @@ internal sealed class AgentService : Agent.AgentBase
         VolumeCopies copies,
         GuestNetwork network,
         GuestListeners listeners,
-        GuestPortForward forward)
+        GuestPortForward forward,
+        SnpReportReader reports)
     {
+        _reports = reports;
         _listeners = listeners;
         _forward = forward;
         _network = network;
@@ -61,6 +64,12 @@ internal sealed class AgentService : Agent.AgentBase
         // The SEV status comes through the msr module, which init loads in the background.
         await _modules.WaitForAsync(["msr"], context.CancellationToken);
         return AgentProtoMapper.ToGuestInfo(GuestInfoReader.Read(AgentVersion.Value, _cgroups));
+    }
+
+    public override async Task<AttestationReport> GetAttestationReport(GetAttestationReportRequest request, ServerCallContext context)
+    {
+        var (report, certificates, provider) = await _reports.ReadAsync(request.ReportData.ToByteArray(), context.CancellationToken);
+        return new AttestationReport { Report = ByteString.CopyFrom(report), Certificates = ByteString.CopyFrom(certificates), Provider = provider };
     }
 
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context) =>
