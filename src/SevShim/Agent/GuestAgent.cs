@@ -37,6 +37,15 @@ internal sealed class GuestAgent : IGuestAgent
         AgentProtoMapper.FromProto(await CallAsync("reading guest info", _client.GetGuestInfoAsync(new Proto.GetGuestInfoRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false));
 
     /// <inheritdoc/>
+    public async Task<GuestAttestationReport> GetAttestationReportAsync(ReadOnlyMemory<byte> reportData, CancellationToken cancellationToken)
+    {
+        var answer = await CallAsync(
+            "getting the SNP attestation report",
+            _client.GetAttestationReportAsync(new Proto.GetAttestationReportRequest { ReportData = Google.Protobuf.ByteString.CopyFrom(reportData.Span) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new GuestAttestationReport(answer.Report.ToByteArray(), answer.Certificates.ToByteArray(), answer.Provider);
+    }
+
+    /// <inheritdoc/>
     public Task ConfigureNetworkAsync(PodNetworkPlan plan, CancellationToken cancellationToken) =>
         CallAsync("configuring the pod network in the guest", _client.ConfigureNetworkAsync(NetworkRequest.From(plan), cancellationToken: cancellationToken));
 

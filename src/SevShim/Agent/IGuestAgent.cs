@@ -17,6 +17,9 @@ internal interface IGuestAgent : IDisposable
     /// <summary>The guest's kernel, size, agent version and memory-encryption evidence.</summary>
     Task<GuestInfo> GetGuestInfoAsync(CancellationToken cancellationToken);
 
+    /// <summary>An SEV-SNP attestation report binding <paramref name="reportData"/> (64 bytes), with the host's certificate table.</summary>
+    Task<GuestAttestationReport> GetAttestationReportAsync(ReadOnlyMemory<byte> reportData, CancellationToken cancellationToken);
+
     /// <summary>Configures the pod's NICs, addresses and routes in the guest (before the first container).</summary>
     Task ConfigureNetworkAsync(PodNetworkPlan plan, CancellationToken cancellationToken);
 

@@ -1,7 +1,8 @@
 namespace SevShim.Config;
 
 /// <summary>
-/// The cross-key rules of [confidential] pre-attestation (SEV.md 2.5, 5.3, 5.5): "pre" is for
+/// The cross-key rules of [confidential] attestation. "report" is SNP's (SEV.md 6): it needs
+/// mode sev-snp and AMD's chain file, and 96-digit launch digests if any. Pre-attestation (SEV.md 2.5, 5.3, 5.5): "pre" is for
 /// SEV and SEV-ES (SNP has no QMP launch measurement), needs the guest owner's launch session
 /// (session, DH certificate, TIK), and a secret needs the TEK and the GUID the guest reads it
 /// under. A key that has no effect is an error too, so a half-done setup never passes silently.
@@ -9,6 +10,30 @@ namespace SevShim.Config;
 internal static class AttestationConfigCheck
 {
     private static readonly string[] SecretKeys = ["tek_file", "secret_guid"];
+
+    // Attestation "report" (SNP): the mode, the trust anchor, and nothing of pre-attestation's.
+    private static IEnumerable<string> CheckReport(ShimConfig c, string source, (string Key, bool IsSet)[] set)
+    {
+        if (c.Confidential != ConfidentialMode.SevSnp)
+        {
+            yield return $"{source}: key 'confidential.attestation' = \"report\" needs confidential.mode = \"sev-snp\" (SEV and SEV-ES guests have no attestation report: use \"pre\")";
+        }
+
+        if (c.AmdChainFile is null)
+        {
+            yield return $"{source}: key 'confidential.amd_chain_file' is missing: confidential.attestation = \"report\" needs AMD's ASK and ARK for this processor (PEM, AMD KDS's cert_chain, e.g. `snphost fetch ca`)";
+        }
+
+        foreach (var (key, _) in set.Where(s => s.IsSet && s.Key != "launch_digests"))
+        {
+            yield return $"{source}: key 'confidential.{key}' belongs to pre-attestation (\"pre\", SEV and SEV-ES) and has no effect with \"report\"; remove it";
+        }
+
+        foreach (var digest in c.LaunchDigests.Where(d => d.Length != 96))
+        {
+            yield return $"{source}: key 'confidential.launch_digests' holds {digest[..8]}… of {digest.Length} hex digits: SNP measurements are 96 (SHA-384, as `measure --mode snp` prints them)";
+        }
+    }
 
     /// <summary>One message per problem, each naming the key and the fix.</summary>
     public static IEnumerable<string> Check(ShimConfig c, string source)
@@ -24,6 +49,25 @@ internal static class AttestationConfigCheck
             ("secret_guid", c.SecretGuid is not null),
             ("launch_digests", c.LaunchDigests.Count > 0),
         };
+        var reportKeys = new (string Key, bool IsSet)[] { ("amd_chain_file", c.AmdChainFile is not null), ("vcek_dir", c.VcekDir is not null) };
+        if (c.Attestation != AttestationMode.Report)
+        {
+            foreach (var (key, _) in reportKeys.Where(s => s.IsSet))
+            {
+                yield return $"{source}: key 'confidential.{key}' is set but confidential.attestation is \"{ConfigSchema.Format(c.Attestation)}\"; set confidential.attestation = \"report\" (sev-snp) or remove the key";
+            }
+        }
+
+        if (c.Attestation == AttestationMode.Report)
+        {
+            foreach (var message in CheckReport(c, source, set))
+            {
+                yield return message;
+            }
+
+            yield break;
+        }
+
         if (c.Attestation == AttestationMode.None)
         {
             foreach (var (key, _) in set.Where(s => s.IsSet))
@@ -32,6 +76,11 @@ internal static class AttestationConfigCheck
             }
 
             yield break;
+        }
+
+        foreach (var digest in c.LaunchDigests.Where(d => d.Length != 64))
+        {
+            yield return $"{source}: key 'confidential.launch_digests' holds {digest[..8]}… of {digest.Length} hex digits: SEV and SEV-ES launch digests are 64 (SHA-256)";
         }
 
         if (c.Confidential is not (ConfidentialMode.Sev or ConfidentialMode.SevEs))

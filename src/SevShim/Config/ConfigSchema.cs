@@ -10,7 +10,7 @@ internal static class ConfigSchema
 {
     public const string ConfidentialModes = "\"none\", \"sev\", \"sev-es\" or \"sev-snp\"";
     public const string RootfsModes = "\"shared\" or \"block\"";
-    public const string AttestationModes = "\"none\" or \"pre\"";
+    public const string AttestationModes = "\"none\", \"pre\" or \"report\"";
     public const string AgentTransports = "\"auto\" or \"virtio-serial\" (AF_VSOCK is planned, not built: ARCHITECTURE.md decision 3)";
     public const string StdioPaths = "\"link\" or \"grpc\"";
     public const string AgentLogLevels = "\"debug\", \"info\", \"warning\" or \"error\"";
@@ -35,7 +35,9 @@ internal static class ConfigSchema
         new("confidential", "tek_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { TekFile = p } : null),
         new("confidential", "secret_file", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { SecretFile = p } : null),
         new("confidential", "secret_guid", "a GUID string (e.g. \"e6f5a162-d67f-4750-a67c-5d065f2a9910\")", (c, v) => GuidValue(v) is { } g ? c with { SecretGuid = g } : null),
-        new("confidential", "launch_digests", "an array of 64-digit hex strings (launch digests as the measure verb prints them)", (c, v) => Digests(v) is { } d ? c with { LaunchDigests = d } : null),
+        new("confidential", "launch_digests", "an array of hex strings of 64 digits (sev, sev-es) or 96 (sev-snp): launch digests as the measure verb prints them", (c, v) => Digests(v) is { } d ? c with { LaunchDigests = d } : null),
+        new("confidential", "amd_chain_file", "an absolute path string (AMD's ASK and ARK, PEM)", (c, v) => AbsolutePath(v) is { } p ? c with { AmdChainFile = p } : null),
+        new("confidential", "vcek_dir", "an absolute path string (a folder of VCEK certificates)", (c, v) => AbsolutePath(v) is { } p ? c with { VcekDir = p } : null),
         new("rootfs", "mode", RootfsModes, (c, v) => Rootfs(v) is { } m ? c with { Rootfs = m } : null),
         new("agent", "transport", AgentTransports, (c, v) => Transport(v) is { } t ? c with { AgentTransport = t } : null),
         new("agent", "stdio", StdioPaths, (c, v) => Text(v) switch { "link" => c with { Stdio = StdioPath.Link }, "grpc" => c with { Stdio = StdioPath.Grpc }, _ => null }),
@@ -59,7 +61,12 @@ internal static class ConfigSchema
         _ => "sev-snp",
     };
 
-    public static string Format(AttestationMode mode) => mode == AttestationMode.Pre ? "pre" : "none";
+    public static string Format(AttestationMode mode) => mode switch
+    {
+        AttestationMode.Pre => "pre",
+        AttestationMode.Report => "report",
+        _ => "none",
+    };
 
     public static string Format(RootfsMode mode) => mode == RootfsMode.Shared ? "shared" : "block";
 
@@ -94,13 +101,15 @@ internal static class ConfigSchema
     {
         "none" => AttestationMode.None,
         "pre" => AttestationMode.Pre,
+        "report" => AttestationMode.Report,
         _ => null,
     };
 
     private static Guid? GuidValue(ValueSyntax v) =>
         Text(v) is { } s && Guid.TryParseExact(s, "D", out var g) ? g : null;
 
-    // Each digest is a SHA-256 (GCTX.LD of SEV/SEV-ES), 64 hex digits; stored lower-case.
+    // Each digest is a SHA-256 (GCTX.LD of SEV/SEV-ES), 64 hex digits, or a SHA-384 (SNP's
+    // MEASUREMENT), 96; stored lower-case. Which length the mode needs is AttestationConfigCheck's.
     private static string[]? Digests(ValueSyntax v)
     {
         if (v is not ArraySyntax array)
@@ -111,7 +120,7 @@ internal static class ConfigSchema
         var digests = new List<string>();
         foreach (var item in array.Items)
         {
-            if (Text(item.Value!) is not { Length: 64 } hex || !hex.All(char.IsAsciiHexDigit))
+            if (Text(item.Value!) is not { Length: 64 or 96 } hex || !hex.All(char.IsAsciiHexDigit))
             {
                 return null;
             }

@@ -61,6 +61,9 @@ internal static class ConfigTomlWriter
             Line(b, "launch_digests", "[" + string.Join(", ", config.LaunchDigests.Select(Quote)) + "]");
         }
 
+        OptionalPath(b, "amd_chain_file", config.AmdChainFile);
+        OptionalPath(b, "vcek_dir", config.VcekDir);
+
         b.Append("\n[rootfs]\n");
         Line(b, "mode", Quote(ConfigSchema.Format(config.Rootfs)));
         b.Append("\n[agent]\n");

@@ -67,6 +67,19 @@ internal sealed record ShimConfig
     /// </summary>
     public IReadOnlyList<string> LaunchDigests { get; init; } = [];
 
+    /// <summary>
+    /// AMD's ASK and ARK for the host's processor, PEM (confidential.amd_chain_file; the KDS
+    /// cert_chain file, e.g. from `snphost fetch ca`): the ARK in it is the trust anchor of
+    /// attestation "report".
+    /// </summary>
+    public string? AmdChainFile { get; init; }
+
+    /// <summary>
+    /// A folder of VCEK certificates (.der or .pem; confidential.vcek_dir), searched by chip id and
+    /// TCB when the host supplies none with the report; null: the host's certificate table only.
+    /// </summary>
+    public string? VcekDir { get; init; }
+
     /// <summary>How container root filesystems reach the guest (rootfs.mode).</summary>
     public RootfsMode Rootfs { get; init; } = RootfsMode.Block;
 

@@ -95,4 +95,31 @@ internal static class AdminCommands
         ArgumentNullException.ThrowIfNull(rest);
         return Sev.Measurement.MeasureCommand.Run([.. rest], stdout, stderr);
     }
+
+    /// <summary>
+    /// <c>attestation POD [STATE_ROOT]</c>: prints the SNP attestation evidence the pod's shim
+    /// verified and recorded at its start (Confidential/SnpAttestationStep).
+    /// </summary>
+    public static int Attestation(IReadOnlyList<string> rest, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(rest);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (rest.Count is < 1 or > 2)
+        {
+            stderr.WriteLine($"usage: {BinaryName} attestation POD-ID [STATE-ROOT (default {Qemu.PodStateLayout.DefaultRoot})]");
+            return 2;
+        }
+
+        var root = rest.Count == 2 ? rest[1] : Qemu.PodStateLayout.DefaultRoot;
+        var record = Path.Combine(Qemu.PodStateLayout.For(root, rest[0]).Directory, Confidential.SnpAttestationStep.RecordFileName);
+        if (!File.Exists(record))
+        {
+            stderr.WriteLine($"{BinaryName} attestation: {record} does not exist: pod \"{rest[0]}\" is not running here, or it was not started with confidential.attestation = \"report\" (sev-snp)");
+            return 1;
+        }
+
+        stdout.WriteLine(File.ReadAllText(record));
+        return 0;
+    }
 }

@@ -24,6 +24,9 @@ internal enum ShimAction
     /// <summary>Admin verb <c>measure</c>: the expected launch digest.</summary>
     Measure,
 
+    /// <summary>Admin verb <c>attestation POD</c>: the SNP attestation evidence recorded for a running pod.</summary>
+    Attestation,
+
     /// <summary>containerd 2.x's <c>-info</c> flag (RuntimeInfo on stdout); not supported.</summary>
     Info,
 }

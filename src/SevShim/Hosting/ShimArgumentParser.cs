@@ -101,6 +101,7 @@ internal static class ShimArgumentParser
             "config" => ShimAction.Config,
             "check" => ShimAction.Check,
             "measure" => ShimAction.Measure,
+            "attestation" => ShimAction.Attestation,
             _ => throw new ShimUsageException($"unknown action \"{words[0]}\"{Environment.NewLine}{Usage}"),
         };
         if (version)
@@ -120,7 +121,7 @@ internal static class ShimArgumentParser
     /// <summary>The usage text printed with argument errors.</summary>
     public static string Usage => """
         usage: containerd-shim-sevshim-v2 [flags] [start|delete]   (run by containerd)
-               containerd-shim-sevshim-v2 version | config [file] | check | measure
+               containerd-shim-sevshim-v2 version | config [file] | check | measure | attestation POD
         flags: -namespace ns -address containerd.sock -publish-binary containerd -id id [-bundle dir] [-debug]
         """;
 

@@ -49,6 +49,7 @@ internal static class ShimHost
                 ShimAction.Config => AdminCommands.Config(parsed.Rest, env, Console.Out, Console.Error),
                 ShimAction.Check => await AdminCommands.CheckAsync(parsed.Rest, env, Console.Out, Console.Error),
                 ShimAction.Measure => AdminCommands.Measure(parsed.Rest, Console.Out, Console.Error),
+                ShimAction.Attestation => AdminCommands.Attestation(parsed.Rest, Console.Out, Console.Error),
                 _ => Fail("-info (RuntimeInfo) is not supported by sevshim; containerd only needs it for idmapped mounts"),
             };
         }

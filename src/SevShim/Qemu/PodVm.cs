@@ -41,6 +41,9 @@ internal sealed class PodVm : IAsyncDisposable
     /// <summary>The pod's state folder.</summary>
     public PodStateLayout Layout { get; }
 
+    /// <summary>What the guest's SNP attestation report must show (confidential.attestation = "report"), or null.</summary>
+    public SnpAttestationRequest? SnpAttestation { get; private init; }
+
     /// <summary>QEMU's pid: the pid containerd gets for every task and exec (ARCHITECTURE decision 14).</summary>
     public int Pid => _qemu.Pid;
 
@@ -85,11 +88,15 @@ internal sealed class PodVm : IAsyncDisposable
             attestation = config.Attestation == AttestationMode.Pre
                 ? PreAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, (uint)(config.EffectiveSevPolicy ?? 0))
                 : null;
+            // The same for the SNP report's chain and measurements; the report itself comes once the guest runs.
+            var snp = config.Attestation == AttestationMode.Report
+                ? SnpAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, config.EffectiveSevPolicy ?? 0)
+                : null;
             var spec = new QemuVmSpec(
                 sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential,
                 nics.Select((n, i) => new QemuNic("net" + i.ToString(CultureInfo.InvariantCulture), (int)n.TapFd.DangerousGetHandle(), n.Interface.MacText)).ToList());
             qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log, nics.Select(n => (SafeHandle)n.TapFd).ToList()).ConfigureAwait(false);
-            var vm = new PodVm(layout, qemu, log);
+            var vm = new PodVm(layout, qemu, log) { SnpAttestation = snp };
             if (attestation is not null)
             {
                 // QEMU waits paused (-S) until this step verified the launch and sent cont.

@@ -110,6 +110,12 @@ internal sealed partial class QemuSandbox : ISandbox
                 // Issue 5 part 3: a confidential pod whose guest does not show its mode active is
                 // refused here; the catch below stops QEMU and removes the pod's state.
                 GuestSevVerifier.Require(config, info, log);
+                if (vm.SnpAttestation is { } snp)
+                {
+                    // Before any container: a guest whose report fails never runs one.
+                    _ = await SnpAttestationStep.RunAsync(snp, agent, vm.Layout.Directory, TimeProvider.System, log, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (network is { Plan.IsEmpty: false })
                 {
                     // Before the first container: the pod's processes find their network ready.

@@ -36,7 +36,7 @@ public sealed class AttestationConfigTests
     public void TheDefaultIsNoPreAttestation() => Assert.Equal(AttestationMode.None, ShimConfig.Defaults.Attestation);
 
     [Theory]
-    [InlineData("attestation = \"post\"", "'confidential.attestation' = \"post\": expected \"none\" or \"pre\"")]
+    [InlineData("attestation = \"post\"", "'confidential.attestation' = \"post\": expected \"none\", \"pre\" or \"report\"")]
     [InlineData("secret_guid = \"not-a-guid\"", "'confidential.secret_guid'")]
     [InlineData("launch_digests = [\"abc\"]", "'confidential.launch_digests'")]
     [InlineData("launch_digests = []", "'confidential.launch_digests'")]

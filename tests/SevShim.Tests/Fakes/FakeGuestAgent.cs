@@ -66,6 +66,12 @@ internal sealed class FakeGuestAgent : IGuestAgent
 
     public Task<GuestInfo> GetGuestInfoAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    /// <summary>What GetAttestationReportAsync answers for a nonce (null: not supported).</summary>
+    public Func<ReadOnlyMemory<byte>, GuestAttestationReport>? AttestationAnswer { get; set; }
+
+    public Task<GuestAttestationReport> GetAttestationReportAsync(ReadOnlyMemory<byte> reportData, CancellationToken cancellationToken) =>
+        AttestationAnswer is { } answer ? Task.FromResult(answer(reportData)) : throw new NotSupportedException();
+
     public Task ConfigureNetworkAsync(PodNetworkPlan plan, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<uint> CreateContainerAsync(GuestContainerSpec spec, CancellationToken cancellationToken) => throw new NotSupportedException();
