@@ -14,7 +14,8 @@ public sealed class ConfidentialCommandLineTests
 {
     private static readonly SevHostFacts Facts = new(51, 1, 1, 509, 100, new QemuVersionInfo(new QemuVersion(9, 1, 0), "9.1.0"), true);
 
-    private static SevLaunchPlan Plan(SevMode mode, bool preAttestation = false) => SevLaunchPlanner.Compose(
+    /// <summary>src/Sev's plan for a 1 GiB pod on an EPYC host (C-bit 51) with QEMU 9.1.</summary>
+    internal static SevLaunchPlan Plan(SevMode mode, bool preAttestation = false) => SevLaunchPlanner.Compose(
         new SevLaunchRequest
         {
             Mode = mode, FirmwarePath = "/fw/OVMF.amdsev.fd", GuestMemoryMiB = 1024,
@@ -26,7 +27,7 @@ public sealed class ConfidentialCommandLineTests
 
     private static List<string> Build(SevLaunchPlan plan) => QemuCommandLine.Build(new QemuVmSpec(
         "pod1", QemuAccelerator.Kvm, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 swiotlb=131072", new PodStateLayout("/run/sevshim/pod1"),
-        ConfidentialPlanner.From(plan), [new QemuNic("net0", 17, "0a:58:0a:fa:00:02")])).ToList();
+        plan, [new QemuNic("net0", 17, "0a:58:0a:fa:00:02")])).ToList();
 
     [Fact]
     public void SevPodLineIsPinned()
