@@ -11,8 +11,12 @@ namespace Sev.Launch;
 /// </summary>
 public static class SevLaunchPlanner
 {
-    /// <summary>Every virtio device of an SEV guest: DMA through the bounce buffer, virtio 1.0 only (SEV.md 2.4).</summary>
-    public const string VirtioSuffix = "iommu_platform=on,disable-legacy=on";
+    /// <summary>
+    /// What every virtio device of an SEV guest adds: DMA through the platform IOMMU, so through
+    /// the guest's shared bounce buffers (SEV.md 2.4). Modern-only (disable-legacy=on) is the
+    /// shim's rule for every pod, so it is not part of the SEV fragments.
+    /// </summary>
+    public const string VirtioIommuPlatform = "iommu_platform=on";
 
     /// <summary>Plans the launch after checking that <paramref name="report"/> allows the mode.</summary>
     public static SevLaunchPlan Build(SevLaunchRequest request, HostReport report)
@@ -43,14 +47,13 @@ public static class SevLaunchPlanner
             return new SevLaunchPlan
             {
                 Mode = SevMode.None, Policy = 0, MachineProperties = [], Arguments = [],
-                VirtioDeviceProperties = string.Empty, VirtioNetProperties = string.Empty,
-                KernelParameters = [], SwiotlbSlabs = 0,
+                VirtioDeviceProperties = string.Empty, KernelParameters = [], SwiotlbSlabs = 0,
             };
         }
 
         ArgumentException.ThrowIfNullOrEmpty(request.FirmwarePath);
         ArgumentException.ThrowIfNullOrEmpty(request.ObjectId);
-        var policy = request.Policy ?? SevPolicy.Default(request.Mode);
+        var policy = SevPolicy.Effective(request.Mode, request.Policy);
         SevPolicy.Validate(request.Mode, policy);
         var cbit = facts.CBitPosition
             ?? throw new SevUnavailableException(request.Mode, ["the C-bit position is unknown (CPUID 0x8000001F and QEMU gave none)"]);
@@ -127,8 +130,7 @@ public static class SevLaunchPlanner
             Policy = policy,
             MachineProperties = machine,
             Arguments = args,
-            VirtioDeviceProperties = VirtioSuffix,
-            VirtioNetProperties = "romfile=",
+            VirtioDeviceProperties = VirtioIommuPlatform,
             KernelParameters = ["swiotlb=" + slabs.ToString(CultureInfo.InvariantCulture)],
             SwiotlbSlabs = slabs,
         };

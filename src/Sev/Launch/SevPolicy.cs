@@ -38,48 +38,43 @@ public static class SevPolicy
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no policy without memory encryption"),
     };
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the offending bits and the fix.</summary>
+    /// <summary>
+    /// The policy a pod of <paramref name="mode"/> launches with: the override
+    /// (confidential.policy), else the mode's default. The launch plan, the shim's effective
+    /// configuration and, through the plan, pre-attestation's expected policy all come from here.
+    /// </summary>
+    public static ulong Effective(SevMode mode, ulong? policyOverride) => policyOverride ?? Default(mode);
+
+    /// <summary>
+    /// What is wrong with <paramref name="policy"/> for <paramref name="mode"/>, with the fix, or
+    /// null when it is valid: the one rule, which the config parser reports with the file and line
+    /// of confidential.policy and <see cref="Validate"/> throws at launch. The text follows
+    /// "confidential.policy = 0x…".
+    /// </summary>
+    public static string? Problem(SevMode mode, ulong policy) => mode switch
+    {
+        SevMode.Sev or SevMode.SevEs when policy > uint.MaxValue =>
+            "does not fit in 32 bits: SEV and SEV-ES policies are 32-bit",
+        SevMode.Sev or SevMode.SevEs when (policy & SevReservedMask) != 0 =>
+            $"sets reserved bits 6-15 ({Hex(policy & SevReservedMask)}): clear them",
+        SevMode.Sev when (policy & SevEsBit) != 0 =>
+            "sets bit 2 (ES), which launches an SEV-ES guest: set confidential.mode = \"sev-es\" or clear bit 2",
+        SevMode.SevEs when (policy & SevEsBit) == 0 =>
+            $"lacks bit 2 (ES), which confidential.mode = \"sev-es\" needs: set it (e.g. {Hex(SevEsDefault)}), or QEMU launches a plain SEV guest",
+        SevMode.SevSnp when (policy & SnpReservedOneBit) == 0 =>
+            $"lacks SNP bit 17, which must be 1: add {Hex(SnpReservedOneBit)} (e.g. {Hex(SnpDefault)})",
+        SevMode.SevSnp when (policy & SnpReservedZeroMask) != 0 =>
+            $"sets SNP reserved bits 26-63 ({Hex(policy & SnpReservedZeroMask)}): clear them",
+        SevMode.Sev or SevMode.SevEs or SevMode.SevSnp => null,
+        _ => "is set but confidential.mode is \"none\", which has no guest policy: remove the policy or choose a mode",
+    };
+
+    /// <summary>Throws an <see cref="ArgumentException"/> with <see cref="Problem"/>'s text.</summary>
     public static void Validate(SevMode mode, ulong policy)
     {
-        var hex = Hex(policy);
-        switch (mode)
+        if (Problem(mode, policy) is { } problem)
         {
-            case SevMode.Sev or SevMode.SevEs:
-                if (policy > uint.MaxValue)
-                {
-                    throw new ArgumentException($"SEV policy {hex} does not fit in 32 bits (confidential.policy): SEV and SEV-ES policies are 32-bit", nameof(policy));
-                }
-
-                if ((policy & SevReservedMask) != 0)
-                {
-                    throw new ArgumentException($"SEV policy {hex} sets reserved bits 6-15 ({Hex(policy & SevReservedMask)}) (confidential.policy): clear them", nameof(policy));
-                }
-
-                if (mode == SevMode.Sev && (policy & SevEsBit) != 0)
-                {
-                    throw new ArgumentException($"SEV policy {hex} sets bit 2 (ES), which launches an SEV-ES guest (confidential.policy): use mode \"sev-es\" or clear bit 2", nameof(policy));
-                }
-
-                if (mode == SevMode.SevEs && (policy & SevEsBit) == 0)
-                {
-                    throw new ArgumentException($"SEV-ES policy {hex} lacks bit 2 (ES) (confidential.policy): set it (e.g. 0x7), or QEMU launches a plain SEV guest", nameof(policy));
-                }
-
-                break;
-            case SevMode.SevSnp:
-                if ((policy & SnpReservedOneBit) == 0)
-                {
-                    throw new ArgumentException($"SNP policy {hex} lacks reserved bit 17, which must be 1 (confidential.policy): add 0x20000", nameof(policy));
-                }
-
-                if ((policy & SnpReservedZeroMask) != 0)
-                {
-                    throw new ArgumentException($"SNP policy {hex} sets reserved bits 26-63 ({Hex(policy & SnpReservedZeroMask)}) (confidential.policy): clear them", nameof(policy));
-                }
-
-                break;
-            default:
-                throw new ArgumentException("a policy applies only to the modes sev, sev-es and sev-snp (confidential.policy): remove it for mode \"none\"", nameof(mode));
+            throw new ArgumentException($"confidential.policy = {Hex(policy)} {problem}", nameof(policy));
         }
     }
 

@@ -1,3 +1,4 @@
+using Sev.Launch;
 using Tomlyn;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
@@ -91,7 +92,7 @@ internal static class ConfigParser
             config = config with { Rootfs = config.Confidential == ConfidentialMode.None ? RootfsMode.Shared : RootfsMode.Block };
         }
 
-        errors.AddRange(CrossCheck(config, source));
+        errors.AddRange(CrossCheck(config, source, entries));
         errors.AddRange(AttestationConfigCheck.Check(config, source));
         if (errors.Count > 0)
         {
@@ -101,34 +102,17 @@ internal static class ConfigParser
         return config;
     }
 
-    /// <summary>Checks that need several keys: the policy must suit the mode (SEV.md section 3).</summary>
-    private static IEnumerable<string> CrossCheck(ShimConfig c, string source)
+    /// <summary>
+    /// Checks that need several keys: the policy must suit the mode (SEV.md section 3), by src/Sev's
+    /// <see cref="SevPolicy.Problem"/>, the rule the launch enforces, so a bad policy fails here,
+    /// at its line, instead of at a pod's start.
+    /// </summary>
+    private static IEnumerable<string> CrossCheck(ShimConfig c, string source, List<(string Key, ValueSyntax Value, int Line)> entries)
     {
-        if (c.SevPolicyOverride is not { } policy)
+        if (c.SevPolicyOverride is { } policy && SevPolicy.Problem(c.Confidential.ToSevMode(), policy) is { } problem)
         {
-            yield break;
-        }
-
-        var hex = $"0x{policy:x}";
-        switch (c.Confidential)
-        {
-            case ConfidentialMode.None:
-                yield return $"{source}: key 'confidential.policy' = {hex} is set but confidential.mode is \"none\"; remove the policy or choose a mode";
-                break;
-            case ConfidentialMode.Sev or ConfidentialMode.SevEs when policy > uint.MaxValue:
-                yield return $"{source}: key 'confidential.policy' = {hex}: a SEV/SEV-ES policy is 32 bits";
-                break;
-            case ConfidentialMode.Sev when (policy & 0x4) != 0:
-                yield return $"{source}: key 'confidential.policy' = {hex} sets bit 2 (ES), which launches SEV-ES; set confidential.mode = \"sev-es\" or clear the bit";
-                break;
-            case ConfidentialMode.SevEs when (policy & 0x4) == 0:
-                yield return $"{source}: key 'confidential.policy' = {hex} lacks bit 2 (ES), which confidential.mode = \"sev-es\" needs (e.g. 0x7)";
-                break;
-            case ConfidentialMode.SevSnp when (policy & 0x20000) == 0 || (policy >> 26) != 0:
-                yield return $"{source}: key 'confidential.policy' = {hex}: an SNP policy needs bit 17 set and bits 26-63 clear (e.g. 0x30000)";
-                break;
-            default:
-                break;
+            var line = entries.First(e => e.Key == "confidential.policy").Line;
+            yield return $"{source}:{line}: key 'confidential.policy' = {SevPolicy.Hex(policy)} {problem}";
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Sev.Launch;
 
 namespace SevShim.Config;
 
@@ -29,11 +30,11 @@ internal static class ConfigTomlWriter
         Line(b, "mode", Quote(ConfigSchema.Format(config.Confidential)));
         if (config.SevPolicyOverride is { } policy)
         {
-            Line(b, "policy", Hex(policy));
+            Line(b, "policy", SevPolicy.Hex(policy));
         }
         else if (config.EffectiveSevPolicy is { } computed)
         {
-            b.Append("# policy = ").Append(Hex(computed)).Append("  (default for this mode)\n");
+            b.Append("# policy = ").Append(SevPolicy.Hex(computed)).Append("  (default for this mode)\n");
         }
 
         if (config.SwiotlbSlabsOverride is { } slabs)
@@ -92,7 +93,6 @@ internal static class ConfigTomlWriter
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>A TOML basic string (escapes per the TOML spec's basic-string rules).</summary>
     private static string Quote(string value)

@@ -1,3 +1,5 @@
+using Sev.Launch;
+
 namespace SevShim.Config;
 
 /// <summary>
@@ -108,22 +110,15 @@ internal sealed record ShimConfig
     public static ShimConfig Defaults { get; } = new();
 
     /// <summary>
-    /// The guest policy QEMU gets: the override, else ARCHITECTURE decision 8's defaults
-    /// (SEV 0x3 = NODBG|NOKS, SEV-ES 0x7 = that plus ES, SNP 0x30000 = SMT allowed plus the
-    /// reserved-must-be-one bit 17); null when the pod is not confidential.
+    /// The guest policy QEMU gets (src/Sev's <see cref="SevPolicy.Effective"/>: the override, else
+    /// ARCHITECTURE decision 8's default for the mode); null when the pod is not confidential.
     /// </summary>
-    public ulong? EffectiveSevPolicy => Confidential switch
-    {
-        ConfidentialMode.None => null,
-        _ when SevPolicyOverride is { } p => p,
-        ConfidentialMode.Sev => 0x3UL,
-        ConfidentialMode.SevEs => 0x7UL,
-        _ => 0x30000UL,
-    };
+    public ulong? EffectiveSevPolicy =>
+        Confidential == ConfidentialMode.None ? null : SevPolicy.Effective(Confidential.ToSevMode(), SevPolicyOverride);
 
     /// <summary>
-    /// The guest kernel's swiotlb= slab count (2 KiB each): the override, else 262144 (512 MiB) for
-    /// guests of 2 GiB or more and a quarter of guest memory below that (ARCHITECTURE decision 8).
+    /// The guest kernel's swiotlb= slab count (src/Sev's <see cref="SwiotlbSize.Slabs"/>, which
+    /// the launch plan uses too): the override, else computed from vm.memory_mib.
     /// </summary>
-    public int EffectiveSwiotlbSlabs => SwiotlbSlabsOverride ?? (MemoryMib >= 2048 ? 262144 : MemoryMib * 128);
+    public int EffectiveSwiotlbSlabs => SwiotlbSize.Slabs(MemoryMib, SwiotlbSlabsOverride);
 }

@@ -14,8 +14,11 @@ namespace SevShim.Qemu;
 /// </summary>
 internal static class ConfidentialPlanner
 {
-    /// <summary>The fragments for <paramref name="config"/>'s mode, or null for mode "none".</summary>
-    public static async Task<ConfidentialLaunch?> PlanAsync(ShimConfig config, CancellationToken cancellationToken)
+    /// <summary>
+    /// The plan for <paramref name="config"/>'s mode, or null for mode "none": the fragments
+    /// QemuCommandLine places and the policy pre-attestation expects.
+    /// </summary>
+    public static async Task<SevLaunchPlan?> PlanAsync(ShimConfig config, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Confidential == ConfidentialMode.None)
@@ -27,10 +30,10 @@ internal static class ConfidentialPlanner
         var report = await HostCheck.RunAsync(new LinuxHostProbe(options.QemuTimeout), options, cancellationToken).ConfigureAwait(false);
         try
         {
-            var plan = SevLaunchPlanner.Build(
+            return SevLaunchPlanner.Build(
                 new SevLaunchRequest
                 {
-                    Mode = ToSevMode(config.Confidential),
+                    Mode = config.Confidential.ToSevMode(),
                     Policy = config.SevPolicyOverride,
                     FirmwarePath = config.FirmwarePath,
                     GuestMemoryMiB = config.MemoryMib,
@@ -40,7 +43,6 @@ internal static class ConfidentialPlanner
                     StartPaused = config.Attestation == AttestationMode.Pre,
                 },
                 report);
-            return From(plan);
         }
         catch (SevUnavailableException ex)
         {
@@ -50,20 +52,4 @@ internal static class ConfidentialPlanner
                 ex);
         }
     }
-
-    /// <summary>The builder's view of a launch plan.</summary>
-    public static ConfidentialLaunch From(SevLaunchPlan plan)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        return new ConfidentialLaunch(plan.MachineProperties, plan.Arguments, plan.KernelParameters, plan.VirtioDeviceProperties.Length > 0);
-    }
-
-    /// <summary>Config mode to src/Sev's mode.</summary>
-    public static SevMode ToSevMode(ConfidentialMode mode) => mode switch
-    {
-        ConfidentialMode.Sev => SevMode.Sev,
-        ConfidentialMode.SevEs => SevMode.SevEs,
-        ConfidentialMode.SevSnp => SevMode.SevSnp,
-        _ => SevMode.None,
-    };
 }

@@ -84,9 +84,11 @@ internal sealed class PodVm : IAsyncDisposable
         PreAttestationRequest? attestation = null;
         try
         {
-            // Read before QEMU starts, so a missing key file or digest fails without a VM.
+            // Read before QEMU starts, so a missing key file or digest fails without a VM. The
+            // expected policy is the one the plan put on QEMU's sev-guest object ("pre" is only
+            // valid for sev and sev-es, whose policies are 32-bit, so there is always a plan).
             attestation = config.Attestation == AttestationMode.Pre
-                ? PreAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, (uint)(config.EffectiveSevPolicy ?? 0))
+                ? PreAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, checked((uint)(confidential?.Policy ?? 0)))
                 : null;
             // The same for the SNP report's chain and measurements; the report itself comes once the guest runs.
             var snp = config.Attestation == AttestationMode.Report

@@ -28,8 +28,9 @@ namespace SevShim.Qemu;
 /// </list>
 /// Under TCG the CPU model is EPYC (measured 1.3x faster than <c>max</c> for the agent's start,
 /// ARCHITECTURE "Facts measured"); under KVM it is <c>host</c>.
-/// Every virtio device is modern-only (<c>disable-legacy=on</c>) and, for confidential pods,
-/// uses the platform IOMMU (<c>iommu_platform=on</c>, decision 8).
+/// Every virtio device is modern-only (<c>disable-legacy=on</c>). A confidential pod's SEV
+/// fragments (machine properties, firmware and SEV object, the virtio devices' platform IOMMU)
+/// come whole from src/Sev's <c>SevLaunchPlan</c>, the one place they are rendered (decision 8).
 /// </summary>
 internal static class QemuCommandLine
 {
@@ -68,9 +69,10 @@ internal static class QemuCommandLine
             throw new ArgumentException($"a pod VM needs at least one vCPU and 1 MiB (got {spec.Vcpus} vCPUs, {spec.MemoryMib} MiB)", nameof(spec));
         }
 
+        // The SEV fragments are src/Sev's (SevLaunchPlanner renders them); this only places them.
         var confidential = spec.Confidential;
-        var virtio = "disable-legacy=on" + (confidential is { VirtioIommuPlatform: true } ? ",iommu_platform=on" : string.Empty);
-        var machine = confidential is null ? MachineType : string.Join(',', confidential.MachineProperties.Prepend(MachineType));
+        var virtio = confidential is { VirtioDeviceProperties.Length: > 0 } sev ? "disable-legacy=on," + sev.VirtioDeviceProperties : "disable-legacy=on";
+        var machine = string.Join(',', (confidential?.MachineProperties ?? []).Prepend(MachineType));
         var state = spec.State;
         var args = new List<string>
         {

@@ -1,8 +1,11 @@
+using Sev.Launch;
+
 namespace SevShim.Qemu;
 
 /// <summary>
 /// Everything the QEMU command line of one pod VM is made from: the configuration's VM shape
-/// and guest image, the pod's state paths and, for a confidential pod, the SEV fragments.
+/// and guest image, the pod's state paths and, for a confidential pod, src/Sev's launch plan
+/// (its SEV fragments; null for mode "none").
 /// <paramref name="KernelCommandLine"/> is complete (guest image manifest plus confidential
 /// parameters are joined by the caller). <paramref name="Nics"/>: the pod network's NICs, in
 /// order (none: the guest has only lo).
@@ -16,5 +19,5 @@ internal sealed record QemuVmSpec(
     string InitrdPath,
     string KernelCommandLine,
     PodStateLayout State,
-    ConfidentialLaunch? Confidential,
+    SevLaunchPlan? Confidential,
     IReadOnlyList<QemuNic>? Nics = null);

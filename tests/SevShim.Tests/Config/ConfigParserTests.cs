@@ -153,12 +153,16 @@ public sealed class ConfigParserTests
     [InlineData("sev-es", "0x3", "lacks bit 2")]
     [InlineData("sev", "0x100000000", "32 bits")]
     [InlineData("sev-snp", "0x10000", "bit 17")]
+    [InlineData("sev", "0x43", "reserved bits 6-15")]
+    [InlineData("sev-snp", "0x4030000", "reserved bits 26-63")]
     public void PolicyMustSuitTheMode(string mode, string policy, string expected)
     {
+        // The launch's own rule (SevPolicy.Problem), reported at the key's line.
         var e = Assert.Throws<ConfigException>(() =>
             ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\npolicy = {policy}\n", Source));
-        Assert.Contains("confidential.policy", e.Message);
+        Assert.Contains($"{Source}:3: key 'confidential.policy' = {policy} ", e.Message);
         Assert.Contains(expected, e.Message);
+        Assert.Contains("1 error(s)", e.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Sev.Launch;
 using SevShim.Qemu;
 
 namespace SevShim.Tests.Qemu;
@@ -6,7 +7,7 @@ public sealed class QemuCommandLineTests
 {
     private static readonly PodStateLayout State = new("/run/sevshim/pod1");
 
-    private static QemuVmSpec Spec(QemuAccelerator accel = QemuAccelerator.Tcg, ConfidentialLaunch? confidential = null) =>
+    private static QemuVmSpec Spec(QemuAccelerator accel = QemuAccelerator.Tcg, SevLaunchPlan? confidential = null) =>
         new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential);
 
     [Theory]
@@ -71,28 +72,12 @@ public sealed class QemuCommandLineTests
         Assert.DoesNotContain("-vga", joined, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void ConfidentialFragmentsArePlacedAndVirtioUsesThePlatformIommu()
-    {
-        var sev = new ConfidentialLaunch(
-            ["confidential-guest-support=sev0"],
-            ["-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x3"],
-            ["swiotlb=262144"],
-            VirtioIommuPlatform: true);
-        var args = QemuCommandLine.Build(Spec(QemuAccelerator.Kvm, sev)).ToList();
-        Assert.Equal("q35,confidential-guest-support=sev0", args[args.IndexOf("-machine") + 1]);
-        Assert.Equal("sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x3", args[args.IndexOf("-object") + 1]);
-        var virtio = args.Where(a => a.StartsWith("virtio-", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, virtio.Count);
-        Assert.All(virtio, d => Assert.EndsWith("disable-legacy=on,iommu_platform=on", d, StringComparison.Ordinal));
-    }
-
     [Theory]
     [InlineData(false, "disable-legacy=on")]
     [InlineData(true, "disable-legacy=on,iommu_platform=on")]
     public void EachNicIsAVirtioNetOnItsInheritedTapFdWithCnisMac(bool confidential, string virtioTail)
     {
-        var sev = confidential ? new ConfidentialLaunch([], [], [], VirtioIommuPlatform: true) : null;
+        var sev = confidential ? ConfidentialCommandLineTests.Plan(Sev.SevMode.Sev) : null;
         var spec = Spec(QemuAccelerator.Kvm, sev) with { Nics = [new QemuNic("net0", 17, "0a:58:0a:fa:00:02"), new QemuNic("net1", 18, "0a:58:0a:fb:00:02")] };
         var args = QemuCommandLine.Build(spec).ToList();
         var netdevs = args.Select((a, i) => (a, i)).Where(x => x.a == "-netdev").Select(x => args[x.i + 1]).ToList();

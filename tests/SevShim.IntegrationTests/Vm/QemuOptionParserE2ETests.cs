@@ -1,12 +1,15 @@
 using Qemu;
+using Sev;
 using Sev.Check;
 using Sev.Launch;
+using SevShim.Qemu;
 using TestSupport;
 
-namespace Sev.Tests.Launch;
+namespace SevShim.IntegrationTests.Vm;
 
 /// <summary>
-/// Feeds the generated SEV arguments to the installed QEMU under TCG. QEMU reports unknown
+/// Feeds a confidential pod's whole QEMU line, as the shim renders it (src/Sev's launch plan
+/// placed by <see cref="QemuCommandLine"/>), to the installed QEMU under TCG. QEMU reports unknown
 /// objects, parameters and properties while parsing the command line; SEV itself then fails later
 /// (no KVM, no /dev/sev: QEMU 7.2 aborts on "machine->cgs->ready"). The tests assert that the
 /// failure, if any, is not a parse error.
@@ -54,6 +57,16 @@ public sealed class QemuOptionParserE2ETests : IDisposable
         // Control: proves the classifier sees QEMU's parse errors at all.
         Prerequisites.Ensure(Requirement.Qemu);
         var stderr = await RunQemu(SevMode.Sev, ",kernel-hashez=on");
+        Assert.Contains(ParseErrors, e => stderr.Contains(e, StringComparison.Ordinal));
+    }
+
+    [E2EFact(Requirement.Qemu)]
+    public async Task A_misspelt_device_property_is_caught_too()
+    {
+        // Control: QEMU gets as far as the virtio devices' properties.
+        Prerequisites.Ensure(Requirement.Qemu);
+        var stderr = await RunQemu(SevMode.Sev, string.Empty, deviceSuffix: ",iommu_platfrom=on");
+        Assert.Contains("iommu_platfrom", stderr, StringComparison.Ordinal);
         Assert.Contains(ParseErrors, e => stderr.Contains(e, StringComparison.Ordinal));
     }
 
@@ -116,7 +129,7 @@ public sealed class QemuOptionParserE2ETests : IDisposable
         return new SevLaunchRequest { Mode = mode, FirmwarePath = fw, GuestMemoryMiB = 512 };
     }
 
-    private async Task<string> RunQemu(SevMode mode, string objectSuffix, bool preAttestation = false, string? binary = null)
+    private async Task<string> RunQemu(SevMode mode, string objectSuffix, bool preAttestation = false, string? binary = null, string deviceSuffix = "")
     {
         using var cts = new CancellationTokenSource(Timeout);
         binary ??= QemuBinary.Resolve(QemuBinary.DefaultName)!;
@@ -132,20 +145,29 @@ public sealed class QemuOptionParserE2ETests : IDisposable
         }
 
         var plan = SevLaunchPlanner.Compose(request, Facts(version));
-        var args = new List<string> { "-nodefaults", "-display", "none", "-S", "-m", "512", "-machine", plan.MachineOption("q35", "tcg") };
+        var state = new PodStateLayout(Path.Combine(_dir.FullName, "pod1"));
+        Directory.CreateDirectory(state.ShareDirectory);
+
+        // No NIC: its tap fd would have to be a real tap, and the unit goldens pin its device line.
+        var args = QemuCommandLine.Build(new QemuVmSpec(
+            "pod1", QemuAccelerator.Tcg, 1, request.GuestMemoryMiB, "/no/kernel", "/no/initrd", string.Join(' ', plan.KernelParameters.Prepend("console=ttyS0")), state, plan)).ToList();
+        args[args.IndexOf("-object") + 1] += objectSuffix;
+        args[args.FindIndex(a => a.StartsWith("virtio-scsi-pci,", StringComparison.Ordinal))] += deviceSuffix;
+
+        // Without a kernel: QEMU loads it while building the board, before it creates (and checks)
+        // the -device options, and there is no guest kernel to give it here.
+        var kernelAt = args.IndexOf("-kernel");
+        Assert.Equal(["-kernel", "/no/kernel", "-initrd", "/no/initrd", "-append"], args[kernelAt..^1]);
+        args.RemoveRange(kernelAt, 6);
+
+        // Stopped before the guest runs, whatever the plan says; QEMU then waits (everything parsed) or fails.
+        args.Add("-S");
         if (binary == QemuBackports.Binary)
         {
             // Its own ROMs, not the system 7.2's.
             args.InsertRange(0, ["-L", QemuBackports.DataDir]);
         }
 
-        var planArgs = plan.Arguments.ToList();
-        var objectIndex = planArgs.IndexOf("-object") + 1;
-        planArgs[objectIndex] += objectSuffix;
-        args.AddRange(planArgs);
-        args.AddRange(["-device", plan.DeviceOption("virtio-scsi-pci,id=scsi0")]);
-        args.AddRange(["-device", plan.DeviceOption("virtio-serial-pci,id=serial0")]);
-        args.AddRange(["-device", plan.DeviceOption("virtio-net-pci,id=net0", isVirtioNet: true)]);
         var output = await ProcessRunner.RunAsync(binary, args, Timeout, cts.Token);
         // Either QEMU is still waiting at -S (killed after the timeout: everything parsed) or it
         // failed; the caller decides whether the failure was a parse error.
