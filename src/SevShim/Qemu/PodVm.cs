@@ -92,7 +92,7 @@ internal sealed class PodVm : IAsyncDisposable
                 : null;
             // The same for the SNP report's chain and measurements; the report itself comes once the guest runs.
             var snp = config.Attestation == AttestationMode.Report
-                ? SnpAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, config.EffectiveSevPolicy ?? 0)
+                ? SnpAttestationInputs.Build(config, image.KernelPath, image.InitrdPath, cmdline, confidential?.Policy ?? 0)
                 : null;
             var spec = new QemuVmSpec(
                 sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential,
