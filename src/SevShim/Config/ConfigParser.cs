@@ -92,6 +92,7 @@ internal static class ConfigParser
         }
 
         errors.AddRange(CrossCheck(config, source));
+        errors.AddRange(RootfsConfigCheck.Check(config, source, FirstLines(entries)));
         errors.AddRange(AttestationConfigCheck.Check(config, source));
         if (errors.Count > 0)
         {
@@ -130,6 +131,18 @@ internal static class ConfigParser
             default:
                 break;
         }
+    }
+
+    /// <summary>The line of each key's first setting (a second one is already an error).</summary>
+    private static Dictionary<string, int> FirstLines(List<(string Key, ValueSyntax Value, int Line)> entries)
+    {
+        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (key, _, line) in entries)
+        {
+            lines.TryAdd(key, line);
+        }
+
+        return lines;
     }
 
     /// <summary>

@@ -5,7 +5,9 @@ namespace SevShim.Qemu;
 /// and guest image, the pod's state paths and, for a confidential pod, the SEV fragments.
 /// <paramref name="KernelCommandLine"/> is complete (guest image manifest plus confidential
 /// parameters are joined by the caller). <paramref name="Nics"/>: the pod network's NICs, in
-/// order (none: the guest has only lo).
+/// order (none: the guest has only lo). <paramref name="ShareFolder"/>: the pod's virtio-9p share
+/// of <see cref="PodStateLayout.ShareDirectory"/> is attached (rootfs mode "shared" only; a
+/// confidential pod never gets one, decision 7).
 /// </summary>
 internal sealed record QemuVmSpec(
     string SandboxId,
@@ -17,4 +19,5 @@ internal sealed record QemuVmSpec(
     string KernelCommandLine,
     PodStateLayout State,
     ConfidentialLaunch? Confidential,
-    IReadOnlyList<QemuNic>? Nics = null);
+    IReadOnlyList<QemuNic>? Nics = null,
+    bool ShareFolder = false);

@@ -6,8 +6,9 @@ public sealed class QemuCommandLineTests
 {
     private static readonly PodStateLayout State = new("/run/sevshim/pod1");
 
+    // A pod without encryption in rootfs mode "shared" (the 9p share), a confidential one in "block".
     private static QemuVmSpec Spec(QemuAccelerator accel = QemuAccelerator.Tcg, ConfidentialLaunch? confidential = null) =>
-        new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential);
+        new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential, ShareFolder: confidential is null);
 
     [Theory]
     [InlineData(false, 1, "tcg")]
@@ -55,6 +56,27 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void BlockRootfsPodHasNo9pDevice()
+    {
+        var args = QemuCommandLine.Build(Spec() with { ShareFolder = false });
+        Assert.DoesNotContain("-fsdev", args);
+        Assert.DoesNotContain(args, a => a.Contains("9p", StringComparison.Ordinal) || a.Contains("/share", StringComparison.Ordinal));
+
+        // Only the share's four arguments are missing: every other device stays, in order.
+        var expected = QemuCommandLine.Build(Spec()).ToList();
+        expected.RemoveRange(expected.IndexOf("-fsdev"), 4);
+        Assert.Equal(expected, args);
+    }
+
+    [Fact]
+    public void AConfidentialPodIsNeverGivenAShare()
+    {
+        var sev = new ConfidentialLaunch([], [], [], VirtioIommuPlatform: true);
+        var ex = Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(Spec(QemuAccelerator.Kvm, sev) with { ShareFolder = true }));
+        Assert.Contains("rootfs mode \"block\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void KvmUsesTheHostCpu()
     {
         var args = QemuCommandLine.Build(Spec(QemuAccelerator.Kvm));
@@ -82,8 +104,9 @@ public sealed class QemuCommandLineTests
         var args = QemuCommandLine.Build(Spec(QemuAccelerator.Kvm, sev)).ToList();
         Assert.Equal("q35,confidential-guest-support=sev0", args[args.IndexOf("-machine") + 1]);
         Assert.Equal("sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x3", args[args.IndexOf("-object") + 1]);
+        // virtio-serial and virtio-scsi: no 9p share for a confidential pod.
         var virtio = args.Where(a => a.StartsWith("virtio-", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, virtio.Count);
+        Assert.Equal(2, virtio.Count);
         Assert.All(virtio, d => Assert.EndsWith("disable-legacy=on,iommu_platform=on", d, StringComparison.Ordinal));
     }
 
