@@ -30,8 +30,12 @@ internal sealed class ContainerSources
 
         if (rootfs.Scsi is not null)
         {
+            // Mounted read-write even when root.readonly is set: crun makes the spec's mount
+            // points (/proc, /dev, a bind to a folder the image lacks) on the rootfs first and only
+            // then remounts it read-only (root.readonly stays in the spec), as runc does on the
+            // host. A read-only mount here made crun fail with "cannot mkdir proc".
             var target = Path.Combine(container.BundleDir, "rootfs");
-            await _mounter.MountScsiAsync(rootfs.Scsi, target, rootfs.ReadOnly, $"container {container.Id} rootfs", cancellationToken).ConfigureAwait(false);
+            await _mounter.MountScsiAsync(rootfs.Scsi, target, readOnly: false, $"container {container.Id} rootfs", cancellationToken).ConfigureAwait(false);
             container.Mounts.Add(target);
             return target;
         }

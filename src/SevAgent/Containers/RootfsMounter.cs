@@ -11,7 +11,8 @@ namespace SevAgent.Containers;
 
 /// <summary>
 /// Finds and mounts container root file systems and extra mount sources in the guest: a folder
-/// of the pod's 9p share (tag "sevshare", mounted once on first use) or a virtio-scsi disk found
+/// of the pod's 9p share (tag "sevshare", mounted once on first use: a pod in rootfs mode "block"
+/// asks for no share path, so its guest never mounts one; its VM has no 9p device) or a virtio-scsi disk found
 /// by target and LUN under /sys/bus/scsi/devices (ARCHITECTURE.md decision 7).
 /// </summary>
 internal sealed class RootfsMounter : IDisposable
@@ -247,7 +248,7 @@ internal sealed class RootfsMounter : IDisposable
                 Posix.mount(AgentConstants.ShareMountTag, _options.ShareDir, "9p", 0, "trans=virtio,version=9p2000.L,msize=524288") < 0)
             {
                 throw AgentException.FailedPrecondition($"mounting the pod share (9p tag {AgentConstants.ShareMountTag}) at {_options.ShareDir} failed: {Posix.LastError()}; " +
-                    "the VM needs -device virtio-9p-pci,mount_tag=sevshare and the 9p modules");
+                    "a share path needs the pod's 9p device (-device virtio-9p-pci,mount_tag=sevshare), which the shim attaches in rootfs mode \"shared\" only, and the 9p modules");
             }
 
             _shareReady = true;

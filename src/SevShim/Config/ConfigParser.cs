@@ -93,6 +93,7 @@ internal static class ConfigParser
         }
 
         errors.AddRange(CrossCheck(config, source, entries));
+        errors.AddRange(RootfsConfigCheck.Check(config, source, FirstLines(entries)));
         errors.AddRange(AttestationConfigCheck.Check(config, source));
         if (errors.Count > 0)
         {
@@ -114,6 +115,18 @@ internal static class ConfigParser
             var line = entries.First(e => e.Key == "confidential.policy").Line;
             yield return $"{source}:{line}: key 'confidential.policy' = {SevPolicy.Hex(policy)} {problem}";
         }
+    }
+
+    /// <summary>The line of each key's first setting (a second one is already an error).</summary>
+    private static Dictionary<string, int> FirstLines(List<(string Key, ValueSyntax Value, int Line)> entries)
+    {
+        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (key, _, line) in entries)
+        {
+            lines.TryAdd(key, line);
+        }
+
+        return lines;
     }
 
     /// <summary>

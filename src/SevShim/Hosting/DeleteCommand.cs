@@ -113,7 +113,8 @@ internal sealed class DeleteCommand
                 File.Delete(socketPath);
 
                 // The daemon died with the pod's last container: QEMU went with it (parent-death
-                // signal), but the pod state folder and its 9p share mounts stay behind.
+                // signal), but the pod state folder stays behind with its host mounts (the 9p
+                // share's in rootfs mode "shared", a rootfs being staged in "block") and disk images.
                 var spec = BundleSpec.Load(bundle);
                 var sandboxId = spec.GroupKey(_args.Id);
                 if (!Sandbox.QemuStateCleanup.RemovePodState(Qemu.PodStateLayout.DefaultRoot, sandboxId, Serilog.Log.Logger))

@@ -22,8 +22,15 @@ internal sealed record PodStateLayout(string Directory)
     /// <summary>The guest's serial console, written by QEMU.</summary>
     public string ConsoleLog => Path.Combine(Directory, "console.log");
 
-    /// <summary>The root of the pod's virtio-9p share (containers' rootfs and bind mounts below it).</summary>
+    /// <summary>The root of the pod's virtio-9p share (containers' rootfs and bind mounts below it), rootfs mode "shared" only.</summary>
     public string ShareDirectory => Path.Combine(Directory, "share");
+
+    /// <summary>
+    /// Rootfs mode "block": where a container's rootfs is mounted on the host while its disk image
+    /// is made (then unmounted). Never shared with the VM; named apart from
+    /// <see cref="ShareDirectory"/> so nothing mistakes it for the share.
+    /// </summary>
+    public string StagingDirectory => Path.Combine(Directory, "staging");
 
     /// <summary>The layout of <paramref name="sandboxId"/> under <paramref name="root"/>.</summary>
     public static PodStateLayout For(string root, string sandboxId)

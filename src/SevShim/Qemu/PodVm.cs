@@ -79,7 +79,8 @@ internal sealed class PodVm : IAsyncDisposable
         }
 
         QemuStateCleanup.RemovePodState(stateRoot, sandboxId, log);
-        PrepareStateDirectory(layout);
+        var share = config.Rootfs == RootfsMode.Shared;
+        PrepareStateDirectory(layout, share);
         QemuProcess? qemu = null;
         PreAttestationRequest? attestation = null;
         try
@@ -96,7 +97,8 @@ internal sealed class PodVm : IAsyncDisposable
                 : null;
             var spec = new QemuVmSpec(
                 sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential,
-                nics.Select((n, i) => new QemuNic("net" + i.ToString(CultureInfo.InvariantCulture), (int)n.TapFd.DangerousGetHandle(), n.Interface.MacText)).ToList());
+                nics.Select((n, i) => new QemuNic("net" + i.ToString(CultureInfo.InvariantCulture), (int)n.TapFd.DangerousGetHandle(), n.Interface.MacText)).ToList(),
+                ShareFolder: share);
             qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log, nics.Select(n => (SafeHandle)n.TapFd).ToList()).ConfigureAwait(false);
             var vm = new PodVm(layout, qemu, log) { SnpAttestation = snp };
             if (attestation is not null)
@@ -155,7 +157,7 @@ internal sealed class PodVm : IAsyncDisposable
         TryRemoveState(Layout, _log);
     }
 
-    private static void PrepareStateDirectory(PodStateLayout layout)
+    private static void PrepareStateDirectory(PodStateLayout layout, bool share)
     {
         if (Directory.Exists(layout.Directory))
         {
@@ -166,7 +168,10 @@ internal sealed class PodVm : IAsyncDisposable
         const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         Directory.CreateDirectory(Path.GetDirectoryName(layout.Directory)!, Owner);
         Directory.CreateDirectory(layout.Directory, Owner);
-        Directory.CreateDirectory(layout.ShareDirectory, Owner);
+        if (share)
+        {
+            Directory.CreateDirectory(layout.ShareDirectory, Owner);
+        }
     }
 
     private static void TryRemoveState(PodStateLayout layout, ILogger log)

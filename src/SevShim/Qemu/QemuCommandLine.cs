@@ -13,7 +13,8 @@ namespace SevShim.Qemu;
 /// pod's state folder (QEMU listens, <c>wait=off</c> so the guest boots without the shim);</item>
 /// <item>a virtio-scsi controller, always present so block rootfs and volumes can be hot-added
 /// later, and never virtio-blk (its multiqueue exhausts the SEV bounce buffer, decision 7);</item>
-/// <item>the pod's virtio-9p share (tag <see cref="AgentConstants.ShareMountTag"/>) with
+/// <item>in rootfs mode "shared" only (<see cref="QemuVmSpec.ShareFolder"/>), the pod's virtio-9p
+/// share (tag <see cref="AgentConstants.ShareMountTag"/>) with
 /// <c>multidevs=remap</c>: the share holds bind mounts of several host file systems, whose inode
 /// numbers would otherwise collide in the guest. <c>security_model=passthrough</c>: QEMU runs as
 /// root, so the guest sees and sets the real owners and modes a container image needs (as runc
@@ -69,6 +70,13 @@ internal static class QemuCommandLine
             throw new ArgumentException($"a pod VM needs at least one vCPU and 1 MiB (got {spec.Vcpus} vCPUs, {spec.MemoryMib} MiB)", nameof(spec));
         }
 
+        if (spec.ShareFolder && spec.Confidential is not null)
+        {
+            // The configuration refuses this pair (ConfigParser); this is the last line: a 9p
+            // share lets the host read and change the guest's files under it (decision 7).
+            throw new ArgumentException("a confidential pod VM gets no 9p share of a host folder: use rootfs mode \"block\"", nameof(spec));
+        }
+
         // The SEV fragments are src/Sev's (SevLaunchPlanner renders them); this only places them.
         var confidential = spec.Confidential;
         var virtio = confidential is { VirtioDeviceProperties.Length: > 0 } sev ? "disable-legacy=on," + sev.VirtioDeviceProperties : "disable-legacy=on";
@@ -96,9 +104,15 @@ internal static class QemuCommandLine
             "-chardev", $"socket,id={StdioChardevId},path={Escape(state.StdioSocket)},server=on,wait=off",
             "-device", $"virtserialport,bus=vserial0.0,chardev={StdioChardevId},name={AgentConstants.StdioPortName}",
             "-device", $"virtio-scsi-pci,id={ScsiControllerId},{virtio}",
-            "-fsdev", $"local,id=share0,path={Escape(state.ShareDirectory)},security_model=passthrough,multidevs=remap",
-            "-device", $"virtio-9p-pci,fsdev=share0,mount_tag={AgentConstants.ShareMountTag},{virtio}",
         };
+        if (spec.ShareFolder)
+        {
+            args.AddRange([
+                "-fsdev", $"local,id=share0,path={Escape(state.ShareDirectory)},security_model=passthrough,multidevs=remap",
+                "-device", $"virtio-9p-pci,fsdev=share0,mount_tag={AgentConstants.ShareMountTag},{virtio}",
+            ]);
+        }
+
         foreach (var nic in spec.Nics ?? [])
         {
             args.AddRange([

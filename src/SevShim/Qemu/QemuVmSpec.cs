@@ -8,7 +8,9 @@ namespace SevShim.Qemu;
 /// (its SEV fragments; null for mode "none").
 /// <paramref name="KernelCommandLine"/> is complete (guest image manifest plus confidential
 /// parameters are joined by the caller). <paramref name="Nics"/>: the pod network's NICs, in
-/// order (none: the guest has only lo).
+/// order (none: the guest has only lo). <paramref name="ShareFolder"/>: the pod's virtio-9p share
+/// of <see cref="PodStateLayout.ShareDirectory"/> is attached (rootfs mode "shared" only; a
+/// confidential pod never gets one, decision 7).
 /// </summary>
 internal sealed record QemuVmSpec(
     string SandboxId,
@@ -20,4 +22,5 @@ internal sealed record QemuVmSpec(
     string KernelCommandLine,
     PodStateLayout State,
     SevLaunchPlan? Confidential,
-    IReadOnlyList<QemuNic>? Nics = null);
+    IReadOnlyList<QemuNic>? Nics = null,
+    bool ShareFolder = false);

@@ -8,7 +8,8 @@ using SevShim.Native;
 namespace SevShim.Rootfs;
 
 /// <summary>
-/// Applies a <see cref="ContainerMountPlan"/> on the host and takes it down again. Every mount
+/// Applies a <see cref="ContainerMountPlan"/> on the host (under the pod's 9p share, or in block
+/// mode its staging folder) and takes it down again. Every mount
 /// gets nosuid,nodev on the host side: what the guest writes into the share through 9p (setuid
 /// files, device nodes) stays inert for the host, while the guest's own mount flags decide what
 /// runs inside the container. Removal unmounts in reverse order and deletes the container's
@@ -52,7 +53,7 @@ internal static class HostMounter
         catch (IOException ex)
         {
             Remove(applied, log);
-            throw new ShimException(ShimErrorKind.Internal, $"sevshim: preparing the container's files in the pod share failed: {ex.Message}", ex);
+            throw new ShimException(ShimErrorKind.Internal, $"sevshim: mounting the container's files on the host failed: {ex.Message}", ex);
         }
     }
 
@@ -81,11 +82,10 @@ internal static class HostMounter
         RemoveDirectory(applied.ContainerDirectory);
     }
 
-    /// <summary>Deletes <paramref name="directory"/> if nothing is mounted at or below it; else throws.</summary>
     /// <summary>
-    /// Unmounts the container's rootfs (and the mounts below it) from the pod share early, once
-    /// rootfs.mode = "block" copied it into the container's disk image, so the guest can no
-    /// longer reach the host's rootfs through 9p. The other mounts (volumes) stay.
+    /// Unmounts the container's rootfs (and the mounts below it) from the staging folder as soon
+    /// as rootfs.mode = "block" copied it into the container's disk image: from then on the image
+    /// holds the container's files, so nothing of the host's rootfs stays mounted while it runs.
     /// </summary>
     public static void ReleaseRootfs(AppliedMounts applied, string rootfsDirectory, ILogger log)
     {
@@ -103,15 +103,16 @@ internal static class HostMounter
             var errno = LibC.Unmount(target, Posix.MNT_DETACH);
             if (errno != 0 && errno != Posix.EINVAL)
             {
-                throw new ShimException(ShimErrorKind.Internal, $"sevshim: unmounting the container rootfs {target} from the pod share failed with errno {errno}");
+                throw new ShimException(ShimErrorKind.Internal, $"sevshim: unmounting the container rootfs {target} from the staging folder failed with errno {errno}");
             }
 
             applied.Targets.RemoveAt(i);
         }
 
-        log.Debug("rootfs {Rootfs} unmounted from the pod share (block rootfs)", rootfs);
+        log.Debug("rootfs {Rootfs} unmounted from the staging folder (block rootfs)", rootfs);
     }
 
+    /// <summary>Deletes <paramref name="directory"/> if nothing is mounted at or below it; else throws.</summary>
     public static void RemoveDirectory(string directory)
     {
         if (!Directory.Exists(directory))

@@ -128,5 +128,6 @@ internal static class HostVolumeReader
     private static ShimException TooLarge(CopiedVolume volume, string destination, string what) => new(
         ShimErrorKind.InvalidArgument,
         $"sevshim: the volume {volume.HostSource} mounted at {destination} has {what}, too large to copy into the pod VM " +
-        "(rootfs mode \"block\" copies volumes, it shares no host folder): make the volume smaller, or set rootfs.mode = \"shared\"");
+        "(rootfs mode \"block\" copies volumes, it shares no host folder): make the volume smaller, or, for pods without " +
+        "memory encryption only (confidential.mode = \"none\"), set rootfs.mode = \"shared\"");
 }

@@ -10,7 +10,8 @@ namespace SevShim.Rootfs;
 
 /// <summary>
 /// Plans a container's host mounts under the pod's 9p share (rootfs mode "shared", ARCHITECTURE
-/// decision 7) and rewrites its OCI spec for the guest (decision 6: no host path reaches it):
+/// decision 7; in mode "block" under a staging folder the VM never sees, and only the rootfs, which
+/// becomes a disk image) and rewrites its OCI spec for the guest (decision 6: no host path reaches it):
 /// <list type="bullet">
 /// <item>containerd's rootfs mounts (CreateTaskRequest.rootfs: an overlay from the snapshotter,
 /// or a bind) go to <c>share/&lt;id&gt;/rootfs</c>; with none, the bundle's root.path is bound there;</item>
@@ -37,7 +38,7 @@ internal static class MountPlanner
 
     /// <summary>Makes the plan; bad input is an InvalidArgument naming the mount and the fix.</summary>
     /// <param name="request">The container.</param>
-    /// <param name="shareDirectory">The pod's 9p share on the host.</param>
+    /// <param name="shareDirectory">The pod's 9p share on the host (mode "block": its staging folder).</param>
     /// <param name="kindOf">What a host path is (HostFileSystem.KindOf).</param>
     /// <param name="fileSystemBytes">The size of the file system holding a host path (0 when unknown).</param>
     /// <param name="copyVolumes">Rootfs mode "block": no bind source is shared; each becomes a guest copy (an emptyDir a guest directory of the pod).</param>

@@ -29,7 +29,7 @@ internal static class RootfsImage
     public static async Task CreateAsync(string sourceDirectory, string imagePath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var mke2fs = Mke2fsCandidates.FirstOrDefault(File.Exists)
-            ?? throw new ShimException(ShimErrorKind.FailedPrecondition, "sevshim: rootfs.mode = \"block\" needs mke2fs: install e2fsprogs, or set rootfs.mode = \"shared\"");
+            ?? throw new ShimException(ShimErrorKind.FailedPrecondition, "sevshim: rootfs.mode = \"block\" needs mke2fs: install e2fsprogs (or, for pods without memory encryption only, set rootfs.mode = \"shared\")");
         var sizeKib = Size(UsedBytes(sourceDirectory)) / 1024;
 
         // -F: the target is a regular file. -E root_owner=0:0: the image's root directory

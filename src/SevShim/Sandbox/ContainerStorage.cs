@@ -11,9 +11,9 @@ namespace SevShim.Sandbox;
 /// <summary>
 /// The pod's container storage on the host: each container's rootfs and bind mounts planned
 /// (<see cref="MountPlanner"/>), mounted into the pod's 9p share (<see cref="HostMounter"/>),
-/// in rootfs mode "block" copied into an ext4 disk hot-plugged into the VM instead
-/// (ARCHITECTURE decision 7), and its volumes copied into the guest and kept in step
-/// (<see cref="VolumeSync"/>, decision 16).
+/// in rootfs mode "block" mounted in a staging folder that the VM never sees, copied into an ext4
+/// disk hot-plugged into the VM and unmounted (ARCHITECTURE decision 7), and its volumes copied
+/// into the guest and kept in step (<see cref="VolumeSync"/>, decision 16).
 /// Ownership: owns every container's <see cref="ContainerFiles"/> from <see cref="MountAsync"/>
 /// until <see cref="ReleaseAsync"/>, and the volume sync until <see cref="DisposeAsync"/>.
 /// </summary>
@@ -35,8 +35,10 @@ internal sealed class ContainerStorage : IAsyncDisposable
     }
 
     /// <summary>The container's mount plan: nothing is mounted yet (refusals come first and leave nothing).</summary>
-    public ContainerMountPlan Plan(ContainerCreateRequest request) =>
-        MountPlanner.Plan(request, _vm.Layout.ShareDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes, copyVolumes: _config.Rootfs == RootfsMode.Block);
+    /// <remarks>Block mode stages the rootfs outside the share folder (there is no share then, decision 7).</remarks>
+    public ContainerMountPlan Plan(ContainerCreateRequest request) => _config.Rootfs == RootfsMode.Block
+        ? MountPlanner.Plan(request, _vm.Layout.StagingDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes, copyVolumes: true)
+        : MountPlanner.Plan(request, _vm.Layout.ShareDirectory, HostFileSystem.KindOf, HostFileSystem.TotalBytes);
 
     /// <summary>
     /// Mounts what <paramref name="plan"/> shares, attaches the rootfs disk in block mode and
@@ -91,8 +93,8 @@ internal sealed class ContainerStorage : IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _volumes.DisposeAsync();
 
-    // The container's rootfs, mounted on the host as for "shared", is copied into an ext4 image in
-    // the pod's state folder (outside the 9p share) and hot-plugged on the virtio-scsi controller.
+    // The container's rootfs, mounted on the host in the staging folder, is copied into an ext4
+    // image in the pod's state folder and hot-plugged on the virtio-scsi controller.
     private async Task<ScsiDisk> AttachRootfsDiskAsync(string containerId, ContainerMountPlan plan, CancellationToken cancellationToken)
     {
         var disks = Directory.CreateDirectory(Path.Combine(_vm.Layout.Directory, "disks")).FullName;

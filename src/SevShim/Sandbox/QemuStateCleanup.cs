@@ -9,7 +9,8 @@ namespace SevShim.Sandbox;
 
 /// <summary>
 /// Removes a pod state folder left by a shim that died (QEMU itself dies with the shim through
-/// its parent-death signal, but the 9p share's mounts stay): detaches every mount below it,
+/// its parent-death signal, but the host mounts stay: the 9p share's, or a block rootfs being
+/// staged): detaches every mount below it,
 /// deepest first, then deletes the folder, which <see cref="HostMounter.RemoveDirectory"/> does
 /// only once mountinfo shows nothing mounted there. Used before a pod boots, and meant for the
 /// shim's <c>delete</c> verb.

@@ -16,6 +16,18 @@ public static class ConformanceExpectations
         Assert.Equal("err:bar\n", o.Stderr);
     }
 
+    public static void ReadOnlyRoot(OutputObservation o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        Assert.True(o.ExitCode == 0, $"exit code {o.ExitCode}: {o}");
+        Assert.StartsWith(
+            "root-write:1\nro\n/dev tmpfs\n/proc proc\n/sys sysfs\nfrom-the-host\nbind-write:1\nshm-write:0\n",
+            o.Stdout, StringComparison.Ordinal);
+        Assert.Equal(
+            "touch: /new-file: Read-only file system\ntouch: /newdir/x: Read-only file system\n",
+            o.Stderr);
+    }
+
     public static void Bulk(BulkObservation o)
     {
         ArgumentNullException.ThrowIfNull(o);

@@ -62,6 +62,34 @@ public static partial class ConformanceScenarios
         };
     }
 
+    /// <summary>
+    /// What <see cref="ReadOnlyRootAsync"/> runs: one line per check, the failures' messages on
+    /// stderr, and last the root's file system type (which tells the runtimes' rootfs apart).
+    /// </summary>
+    public const string ReadOnlyRootScript =
+        "touch /new-file; echo \"root-write:$?\"; " +
+        "grep -E '^[^ ]+ / ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; " +
+        "cut -d' ' -f2,3 /proc/mounts | grep -E '^/(proc|sys|dev) ' | sort; " +
+        "cat /newdir/hello; touch /newdir/x; echo \"bind-write:$?\"; " +
+        "touch /dev/shm/x; echo \"shm-write:$?\"; " +
+        "grep -E '^[^ ]+ / ' /proc/mounts | cut -d' ' -f3";
+
+    /// <summary>
+    /// `ctr run --rm --read-only` with a read-only bind onto /newdir, a folder the image does not
+    /// have: the runtime makes that mount point, and /proc, /sys and /dev, before the root becomes
+    /// read-only; then writes to / and to the bind fail, /dev/shm stays writable.
+    /// <paramref name="flags"/> come first (a sevshim run passes its block-mode config there).
+    /// </summary>
+    public static async Task<OutputObservation> ReadOnlyRootAsync(CtrContainerd c, string runtime, string id, IReadOnlyList<string> flags)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var volume = Directory.CreateDirectory(Path.Combine(c.Dir, "ro-volume")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(volume, "hello"), "from-the-host\n");
+        var run = await c.CtrAsync(Long, [.. c.RunArgs(runtime, id, [.. flags, "--rm", "--read-only", "--mount", $"type=bind,src={volume},dst=/newdir,options=rbind:ro"],
+            "sh", "-c", ReadOnlyRootScript)]);
+        return new OutputObservation(run.ExitCode, run.Stdout, run.Stderr);
+    }
+
     /// <summary>`ctr run -t --rm` under a pty (util-linux script): the process sees a terminal, exit 4.</summary>
     public static async Task<TtyObservation> TtyAsync(CtrContainerd c, string runtime, string id)
     {

@@ -10,7 +10,7 @@ namespace SevShim.IntegrationTests.Vm;
 
 /// <summary>
 /// rootfs.mode = "block" with confidential.mode = "none" under TCG: the container's rootfs reaches
-/// the guest as an ext4 image hot-plugged on the virtio-scsi controller, not through the 9p share;
+/// the guest as an ext4 image hot-plugged on the virtio-scsi controller, and the VM has no 9p share;
 /// the container's writes land in the image, not in the host's rootfs; delete detaches and
 /// removes the image, shutdown leaves nothing. Volumes are copied, never shared: a folder laid out
 /// as kubelet lays out a configmap ("..data" swapped to a new timestamped folder on update) is
@@ -49,8 +49,13 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
             await sandbox.CreateContainerAsync(new ContainerCreateRequest("c1", bundle, GuestFixture.Spec(Script, data), [], new StdioPaths(string.Empty, stdout, stderr, false)), ct);
             Assert.Single(Directory.GetFiles(Path.Combine(stateDir, "disks"), "*.ext4"));
 
-            // Neither the host's rootfs nor the volume (/data) is in the 9p share.
-            Assert.Empty(MountTable.MountPointsUnder(sandbox.Layout.ShareDirectory));
+            // No 9p share at all: no such device on QEMU's command line, no share folder, and
+            // nothing of the host's rootfs or the volume (/data) left mounted once the image is made.
+            var qemuArgs = File.ReadAllText($"/proc/{sandbox.QemuPid}/cmdline").Split('\0');
+            Assert.DoesNotContain(qemuArgs, a => a.Contains("9p", StringComparison.Ordinal) || a == "-fsdev");
+            Assert.Contains(qemuArgs, a => a.StartsWith("virtio-scsi-pci", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(sandbox.Layout.ShareDirectory), $"{sandbox.Layout.ShareDirectory} exists in rootfs mode \"block\"");
+            Assert.Empty(MountTable.MountPointsUnder(stateDir));
             await sandbox.StartContainerAsync("c1", ct);
             var exit = await SandboxExits.NextAsync(sandbox.Events, "c1", string.Empty, ct);
 

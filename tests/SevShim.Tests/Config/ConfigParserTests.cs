@@ -33,7 +33,7 @@ public sealed class ConfigParserTests
             policy = 0x30000
             swiotlb_slabs = 65536
             [rootfs]
-            mode = "shared"
+            mode = "block"
             [agent]
             transport = "virtio-serial"
             log_level = "debug"
@@ -54,7 +54,9 @@ public sealed class ConfigParserTests
         Assert.Equal(ConfidentialMode.SevSnp, c.Confidential);
         Assert.Equal(0x30000UL, c.SevPolicyOverride);
         Assert.Equal(65536, c.EffectiveSwiotlbSlabs);
-        Assert.Equal(RootfsMode.Shared, c.Rootfs);
+        // "block", the default for sev-snp: "shared" is refused with a confidential mode
+        // (RootfsModeIsReadWhenNotTheDefault reads a non-default one).
+        Assert.Equal(RootfsMode.Block, c.Rootfs);
         Assert.Equal(AgentTransport.VirtioSerial, c.AgentTransport);
         Assert.Equal("debug", c.AgentLogLevel);
         Assert.Equal(TimeSpan.FromSeconds(30), c.BootTimeout);
@@ -84,6 +86,34 @@ public sealed class ConfigParserTests
     [InlineData("sev-es", "Block")]
     public void RootfsDefaultFollowsTheMode(string mode, string expected) =>
         Assert.Equal(expected, ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\n", Source).Rootfs.ToString());
+
+    [Theory]
+    [InlineData("none", "block", "Block")]
+    [InlineData("none", "shared", "Shared")]
+    [InlineData("sev", "block", "Block")]
+    public void RootfsModeIsReadWhenNotTheDefault(string mode, string rootfs, string expected) =>
+        Assert.Equal(expected, ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\n[rootfs]\nmode = \"{rootfs}\"\n", Source).Rootfs.ToString());
+
+    [Theory]
+    [InlineData("sev")]
+    [InlineData("sev-es")]
+    [InlineData("sev-snp")]
+    public void SharedRootfsWithAConfidentialModeNamesBothKeysTheirLinesAndTheFix(string mode)
+    {
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigParser.Parse($"[confidential]\nmode = \"{mode}\"\n\n[rootfs]\nmode = \"shared\"\n", Source));
+        Assert.Contains("1 error(s)", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"{Source}:5: key 'rootfs.mode' = \"shared\" cannot go with confidential.mode = \"{mode}\" (line 2)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("set rootfs.mode = \"block\"", e.Message, StringComparison.Ordinal);
+        Assert.Contains("set confidential.mode = \"none\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SharedRootfsWithTheDefaultConfidentialModeIsRefusedToo()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigParser.Parse("[log]\nlevel = \"info\"\n[rootfs]\nmode = \"shared\"\n", Source));
+        Assert.Contains($"{Source}:4: key 'rootfs.mode' = \"shared\" cannot go with confidential.mode = \"sev\" (the default)", e.Message, StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData(512, 65536)]

@@ -23,7 +23,6 @@ public sealed class ConfigTomlWriterTests
             Confidential = ConfidentialMode.SevEs,
             SevPolicyOverride = 0x5,
             SwiotlbSlabsOverride = 4096,
-            Rootfs = RootfsMode.Shared,
             AgentTransport = AgentTransport.VirtioSerial,
             BootTimeout = TimeSpan.FromSeconds(9),
             LogLevel = ShimLogLevel.Trace,
@@ -31,6 +30,23 @@ public sealed class ConfigTomlWriterTests
         var text = ConfigTomlWriter.Write(config, new ConfigSource("/c.toml", "test", true));
         Assert.Contains("policy = 0x5", text);
         Assert.Contains("/c.toml (test)", text);
+        Assert.Equal(config, ConfigParser.Parse(text, "/c.toml"));
+    }
+
+    // Without encryption either rootfs mode is allowed ("shared" with a confidential mode is a
+    // configuration error, ConfigParserTests), and "block" is then not the default.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RootfsModesOfAnUnencryptedPodRoundTrip(bool shared)
+    {
+        var config = ShimConfig.Defaults with
+        {
+            SourcePath = "/c.toml",
+            Confidential = ConfidentialMode.None,
+            Rootfs = shared ? RootfsMode.Shared : RootfsMode.Block,
+        };
+        var text = ConfigTomlWriter.Write(config, new ConfigSource("/c.toml", "test", true));
         Assert.Equal(config, ConfigParser.Parse(text, "/c.toml"));
     }
 }

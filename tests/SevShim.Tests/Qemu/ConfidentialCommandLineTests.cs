@@ -53,8 +53,6 @@ public sealed class ConfidentialCommandLineTests
             "-chardev", "socket,id=stdio0,path=/run/sevshim/pod1/stdio.sock,server=on,wait=off",
             "-device", "virtserialport,bus=vserial0.0,chardev=stdio0,name=sevio.0",
             "-device", "virtio-scsi-pci,id=scsi0,disable-legacy=on,iommu_platform=on",
-            "-fsdev", "local,id=share0,path=/run/sevshim/pod1/share,security_model=passthrough,multidevs=remap",
-            "-device", "virtio-9p-pci,fsdev=share0,mount_tag=sevshare,disable-legacy=on,iommu_platform=on",
             "-netdev", "tap,id=net0,fd=17",
             "-device", "virtio-net-pci,netdev=net0,mac=0a:58:0a:fa:00:02,romfile=,disable-legacy=on,iommu_platform=on",
             "-drive", "if=pflash,format=raw,unit=0,file=/fw/OVMF.amdsev.fd,readonly=on",
@@ -83,7 +81,8 @@ public sealed class ConfidentialCommandLineTests
         var afterNic = args.FindIndex(a => a.StartsWith("virtio-net-pci,", StringComparison.Ordinal)) + 1;
         Assert.Equal(sevArguments.Split('|'), args[afterNic..args.IndexOf("-kernel")]);
         var virtio = args.Where(a => a.StartsWith("virtio-", StringComparison.Ordinal)).ToList();
-        Assert.Equal(4, virtio.Count);
+        // virtio-serial, virtio-scsi and virtio-net: a confidential pod has no 9p share (decision 7).
+        Assert.Equal(3, virtio.Count);
         Assert.All(virtio, d => Assert.EndsWith(",disable-legacy=on,iommu_platform=on", d, StringComparison.Ordinal));
     }
 }

@@ -15,6 +15,7 @@ public sealed class PodStateLayoutTests
         Assert.Equal(layout.Directory + "/qmp.sock", layout.QmpSocket);
         Assert.Equal(layout.Directory + "/console.log", layout.ConsoleLog);
         Assert.Equal(layout.Directory + "/share", layout.ShareDirectory);
+        Assert.Equal(layout.Directory + "/staging", layout.StagingDirectory);
     }
 
     [Fact]

@@ -7,8 +7,9 @@ public sealed class QemuCommandLineTests
 {
     private static readonly PodStateLayout State = new("/run/sevshim/pod1");
 
+    // A pod without encryption in rootfs mode "shared" (the 9p share), a confidential one in "block".
     private static QemuVmSpec Spec(QemuAccelerator accel = QemuAccelerator.Tcg, SevLaunchPlan? confidential = null) =>
-        new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential);
+        new("pod1", accel, 2, 1024, "/img/vmlinux", "/img/initrd.img", "console=ttyS0 quiet panic=-1", State, confidential, ShareFolder: confidential is null);
 
     [Theory]
     [InlineData(false, 1, "tcg")]
@@ -53,6 +54,27 @@ public sealed class QemuCommandLineTests
             "-append", "console=ttyS0 quiet panic=-1",
         ];
         Assert.Equal(expected, QemuCommandLine.Build(Spec()));
+    }
+
+    [Fact]
+    public void BlockRootfsPodHasNo9pDevice()
+    {
+        var args = QemuCommandLine.Build(Spec() with { ShareFolder = false });
+        Assert.DoesNotContain("-fsdev", args);
+        Assert.DoesNotContain(args, a => a.Contains("9p", StringComparison.Ordinal) || a.Contains("/share", StringComparison.Ordinal));
+
+        // Only the share's four arguments are missing: every other device stays, in order.
+        var expected = QemuCommandLine.Build(Spec()).ToList();
+        expected.RemoveRange(expected.IndexOf("-fsdev"), 4);
+        Assert.Equal(expected, args);
+    }
+
+    [Fact]
+    public void AConfidentialPodIsNeverGivenAShare()
+    {
+        var sev = ConfidentialCommandLineTests.Plan(Sev.SevMode.Sev);
+        var ex = Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(Spec(QemuAccelerator.Kvm, sev) with { ShareFolder = true }));
+        Assert.Contains("rootfs mode \"block\"", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

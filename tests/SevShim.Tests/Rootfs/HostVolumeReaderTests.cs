@@ -54,6 +54,7 @@ public sealed class HostVolumeReaderTests : IDisposable
         Assert.Equal(ShimErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains(volume, ex.Message, StringComparison.Ordinal);
         Assert.Contains("rootfs.mode = \"shared\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("confidential.mode = \"none\"", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
