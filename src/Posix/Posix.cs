@@ -168,6 +168,13 @@ internal static unsafe partial class Posix
     public static partial int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int posix_spawn_file_actions_addopen(void* fileActions, int fd, byte* path, int flags, uint mode);
+
+    /// <summary>glibc 2.34 and later (Debian 12 has 2.36): close every fd from <paramref name="from"/> up in the child.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int posix_spawn_file_actions_addclosefrom_np(void* fileActions, int from);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int posix_spawnattr_init(void* attr);
 
     [LibraryImport("libc", SetLastError = true)]

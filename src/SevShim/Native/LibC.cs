@@ -8,7 +8,7 @@ namespace SevShim.Native;
 /// <see cref="Posix"/>, which holds the calls, flags and errno values the shim shares with the
 /// agent, Netlink and Sev: flock for the bundle's lock, an eventfd that lets a pump's poll(2)
 /// notice cancellation, ioctl(FIONREAD) to see whether a FIFO's reader has taken what was
-/// written, posix_spawn's addopen for the daemon's /dev/null stdio, and listen(2) for a unix
+/// written, and listen(2) for a unix
 /// socket bound before the daemon exists; with the shim's helpers over the shared calls
 /// (<see cref="Mount"/>, <see cref="Unmount"/>, <see cref="FileType"/>). Declared with
 /// LibraryImport so Native AOT generates the marshalling at build time (Posix's doc comment says
@@ -31,9 +31,6 @@ internal static unsafe partial class LibC
 
     /// <summary>asm-generic/ioctls.h: the bytes waiting to be read, on either end of a pipe or FIFO (pipe(7)).</summary>
     public const nuint FIONREAD = 0x541B;
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int posix_spawn_file_actions_addopen(void* fileActions, int fd, byte* path, int flags, uint mode);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int listen(int fd, int backlog);
