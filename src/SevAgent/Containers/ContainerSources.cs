@@ -35,7 +35,7 @@ internal sealed class ContainerSources
             // then remounts it read-only (root.readonly stays in the spec), as runc does on the
             // host. A read-only mount here made crun fail with "cannot mkdir proc".
             var target = Path.Combine(container.BundleDir, "rootfs");
-            await _mounter.MountScsiAsync(rootfs.Scsi, target, readOnly: false, $"container {container.Id} rootfs", cancellationToken).ConfigureAwait(false);
+            await _mounter.MountScsiAsync(rootfs.Scsi, target, $"container {container.Id} rootfs", cancellationToken).ConfigureAwait(false);
             container.Mounts.Add(target);
             return target;
         }
@@ -74,7 +74,7 @@ internal sealed class ContainerSources
     private async Task<string> MountScsiAsync(ScsiDisk disk, Container container, int index, string what, CancellationToken cancellationToken)
     {
         var target = Path.Combine(container.BundleDir, "mounts", index.ToString(CultureInfo.InvariantCulture));
-        await _mounter.MountScsiAsync(disk, target, readOnly: false, $"container {container.Id} {what}", cancellationToken).ConfigureAwait(false);
+        await _mounter.MountScsiAsync(disk, target, $"container {container.Id} {what}", cancellationToken).ConfigureAwait(false);
         container.Mounts.Add(target);
         return target;
     }

@@ -71,8 +71,12 @@ internal sealed class RootfsMounter : IDisposable
         return PathGuard.ResolveUnder(_options.ShareDir, relative, what);
     }
 
-    /// <summary>Mounts a SCSI disk at <paramref name="target"/> (created); the caller unmounts it.</summary>
-    public async Task MountScsiAsync(ScsiDisk disk, string target, bool readOnly, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mounts a SCSI disk at <paramref name="target"/> (created); the caller unmounts it. "ro" and
+    /// "rw" in the disk's options are the mount's flags (the host sends "ro" for a read-only
+    /// volume's image), the rest the file system's data.
+    /// </summary>
+    public async Task MountScsiAsync(ScsiDisk disk, string target, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(disk);
         var fsType = disk.FsType.Length > 0 ? disk.FsType : "ext4";
@@ -84,8 +88,7 @@ internal sealed class RootfsMounter : IDisposable
         await _modules.WaitForAsync(fsType is "ext4" or "ext3" or "ext2" ? [.. DiskModules, "ext4"] : DiskModules, cancellationToken).ConfigureAwait(false);
         var device = WaitForScsiDevice(disk.Target, disk.Lun) ?? throw AgentException.InvalidArgument($"{what}: no SCSI disk with target {disk.Target} LUN {disk.Lun} in {ScsiDevicesDir}: attach it to the pod's virtio-scsi controller first");
         Directory.CreateDirectory(target);
-        var options = disk.Options.Length > 0 ? disk.Options : null;
-        var flags = readOnly ? Posix.MS_RDONLY : 0;
+        var (flags, options) = MountFlags(disk.Options);
         var deadline = DateTime.UtcNow + ScsiWait;
         while (Posix.mount(device, target, fsType, flags, options) < 0)
         {
@@ -100,6 +103,16 @@ internal sealed class RootfsMounter : IDisposable
 
             Thread.Sleep(50);
         }
+    }
+
+    /// <summary>The flags and the file system data of a comma-separated option list: "ro" is MS_RDONLY, "rw" the default.</summary>
+    public static (ulong Flags, string? Data) MountFlags(string options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var parts = options.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var flags = parts.Contains("ro", StringComparer.Ordinal) ? Posix.MS_RDONLY : 0;
+        var data = string.Join(',', parts.Where(p => p is not ("ro" or "rw")));
+        return (flags, data.Length > 0 ? data : null);
     }
 
     /// <summary>

@@ -85,6 +85,11 @@ internal static class AgentProtoMapper
         { PodTmpfs: { } name } => new Proto.GuestMount { Destination = m.Destination, PodTmpfs = new Proto.PodTmpfs { Name = name, SizeBytes = m.PodTmpfsBytes } },
         { Copy: { } copy } => new Proto.GuestMount { Destination = m.Destination, CopiedVolume = copy.Name },
         { PodDirectory: { } dir } => new Proto.GuestMount { Destination = m.Destination, PodDirectory = dir },
+        { ScsiTarget: { } target } => new Proto.GuestMount
+        {
+            Destination = m.Destination,
+            Scsi = new Proto.ScsiRootfs { Target = target, Lun = 0, FsType = "ext4", Options = m.ScsiReadOnly ? "ro" : string.Empty },
+        },
         _ => new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath },
     };
 }

@@ -66,4 +66,16 @@ internal static unsafe partial class LibC
 
         return *(ushort*)(buffer + Posix.StatxModeOffset) & Posix.S_IFMT;
     }
+
+    /// <summary>The owner and group of <paramref name="path"/> (links followed), or null when it cannot be read.</summary>
+    public static (uint Uid, uint Gid)? Owner(string path)
+    {
+        var buffer = stackalloc byte[Posix.StatxSize];
+        if (Posix.statx(Posix.AT_FDCWD, path, 0, Posix.STATX_BASIC_STATS, buffer) != 0)
+        {
+            return null;
+        }
+
+        return (*(uint*)(buffer + Posix.StatxUidOffset), *(uint*)(buffer + Posix.StatxGidOffset));
+    }
 }

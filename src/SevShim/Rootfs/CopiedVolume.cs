@@ -6,4 +6,8 @@ namespace SevShim.Rootfs;
 /// <paramref name="HostSource"/> the file or folder that is read (trusted: it comes from
 /// containerd's spec, never from the guest); <paramref name="IsFile"/> when it is one file.
 /// </summary>
-internal sealed record CopiedVolume(string Name, string HostSource, bool IsFile);
+internal sealed record CopiedVolume(string Name, string HostSource, bool IsFile)
+{
+    /// <summary>The bind is read-only ("ro" in its options): a disk image of it is mounted read-only in the guest.</summary>
+    public bool ReadOnly { get; init; }
+}

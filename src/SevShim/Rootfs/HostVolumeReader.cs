@@ -10,7 +10,8 @@ namespace SevShim.Rootfs;
 /// volumes are "..data" links into a timestamped folder, and the guest must see the same swap),
 /// so nothing outside the folder the spec names is read. A volume is capped at
 /// <see cref="MaxBytes"/> and <see cref="MaxEntries"/> (the agent link carries it in one message;
-/// Kubernetes caps configmaps and secrets at 1 MiB).
+/// Kubernetes caps configmaps and secrets at 1 MiB); a folder that does not fit
+/// (<see cref="FitsCopy"/>) becomes an ext4 disk image instead (<see cref="Sandbox.ContainerStorage"/>).
 /// </summary>
 internal static class HostVolumeReader
 {
@@ -39,6 +40,36 @@ internal static class HostVolumeReader
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// True when the volume's entries and file bytes are within <see cref="MaxBytes"/> and
+    /// <see cref="MaxEntries"/>, from metadata alone (nothing is read); the walk stops at the
+    /// first limit passed.
+    /// </summary>
+    public static bool FitsCopy(CopiedVolume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var entries = 0;
+        long total = 0;
+        try
+        {
+            foreach (var (_, info) in Walk(volume))
+            {
+                total += info is FileInfo f && info.LinkTarget is null ? f.Length : 0;
+                if (++entries > MaxEntries || total > MaxBytes)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable: the copy path's Read reports it, naming the volume and the fix.
+            return true;
+        }
+
+        return true;
     }
 
     /// <summary>Reads every entry; InvalidArgument naming the volume when it is too large or unreadable.</summary>
@@ -128,6 +159,7 @@ internal static class HostVolumeReader
     private static ShimException TooLarge(CopiedVolume volume, string destination, string what) => new(
         ShimErrorKind.InvalidArgument,
         $"sevshim: the volume {volume.HostSource} mounted at {destination} has {what}, too large to copy into the pod VM " +
-        "(rootfs mode \"block\" copies volumes, it shares no host folder): make the volume smaller, or, for pods without " +
+        "(rootfs mode \"block\" copies volumes, it shares no host folder; a folder too large to copy becomes a disk image when " +
+        "its container is created, a single file cannot): make the volume smaller, or, for pods without " +
         "memory encryption only (confidential.mode = \"none\"), set rootfs.mode = \"shared\"");
 }

@@ -152,15 +152,15 @@ internal static class MountPlanner
                         "remove that volume (a hostPath of type Socket, CharDevice or BlockDevice), or run the pod with runc");
                 }
 
+                var (flags, _) = MountOptions.Parse(options);
                 if (copyVolumes)
                 {
-                    guestMounts.Add(GuestOnly(request.ContainerId, destination, source, kind, index++));
+                    guestMounts.Add(GuestOnly(request.ContainerId, destination, source, kind, index++, (flags & Posix.MS_RDONLY) != 0));
                     mount["source"] = destination;
                     continue;
                 }
 
                 var name = $"mounts/{index++}";
-                var (flags, _) = MountOptions.Parse(options);
                 mounts.Add(new HostMount(
                     source,
                     Path.Combine(containerDir, name),
@@ -188,7 +188,7 @@ internal static class MountPlanner
     /// named after the host folder so that every container mounting it shares it, and never
     /// touches the host's disk; anything else a guest copy that the sandbox keeps in step.
     /// </summary>
-    private static GuestMountMapping GuestOnly(string containerId, string destination, string source, HostPathKind kind, int index)
+    private static GuestMountMapping GuestOnly(string containerId, string destination, string source, HostPathKind kind, int index, bool readOnly)
     {
         if (source.Contains("/volumes/kubernetes.io~empty-dir/", StringComparison.Ordinal))
         {
@@ -203,7 +203,10 @@ internal static class MountPlanner
 
         return new GuestMountMapping(destination, string.Empty)
         {
-            Copy = new CopiedVolume($"{containerId}.{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}", source, kind != HostPathKind.Directory),
+            Copy = new CopiedVolume($"{containerId}.{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}", source, kind != HostPathKind.Directory)
+            {
+                ReadOnly = readOnly,
+            },
         };
     }
 

@@ -42,29 +42,33 @@ internal sealed class ContainerStorage : IAsyncDisposable
 
     /// <summary>
     /// Mounts what <paramref name="plan"/> shares, attaches the rootfs disk in block mode and
-    /// copies the container's volumes into the guest. On failure nothing of it is left.
+    /// copies the container's volumes into the guest (a folder too large to copy as a disk of its
+    /// own). On failure nothing of it is left.
     /// </summary>
     public async Task<ContainerFiles> MountAsync(string containerId, ContainerMountPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var mounts = HostMounter.Apply(plan, _log);
         ScsiDisk? disk = null;
+        var volumeDisks = new List<ScsiDisk>();
         try
         {
             var rootfs = GuestRootfs.Shared(plan.RootfsSharedPath, plan.RootfsReadOnly);
+            var guestMounts = plan.GuestMounts;
             if (_config.Rootfs == RootfsMode.Block)
             {
-                disk = await AttachRootfsDiskAsync(containerId, plan, cancellationToken).ConfigureAwait(false);
+                disk = await AttachImageAsync(Path.Combine(plan.ContainerDirectory, "rootfs"), containerId, "rootfs", cancellationToken).ConfigureAwait(false);
                 HostMounter.ReleaseRootfs(mounts, Path.Combine(plan.ContainerDirectory, "rootfs"), _log);
                 rootfs = GuestRootfs.Scsi(disk.Target, plan.RootfsReadOnly);
+                guestMounts = await AttachLargeVolumesAsync(plan.GuestMounts, volumeDisks, cancellationToken).ConfigureAwait(false);
             }
 
-            await _volumes.AddAsync(plan.GuestMounts, cancellationToken).ConfigureAwait(false);
-            return new ContainerFiles(containerId, mounts, disk, rootfs, plan.GuestMounts);
+            await _volumes.AddAsync(guestMounts, cancellationToken).ConfigureAwait(false);
+            return new ContainerFiles(containerId, mounts, disk, rootfs, guestMounts, volumeDisks);
         }
         catch
         {
-            await ReleaseAsync(new ContainerFiles(containerId, mounts, disk, GuestRootfs.Shared(string.Empty, false), [])).ConfigureAwait(false);
+            await ReleaseAsync(new ContainerFiles(containerId, mounts, disk, GuestRootfs.Shared(string.Empty, false), [], volumeDisks)).ConfigureAwait(false);
             throw;
         }
     }
@@ -74,7 +78,7 @@ internal sealed class ContainerStorage : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(files);
         _volumes.Remove(files.ContainerId);
-        if (files.RootfsDisk is { } disk)
+        foreach (var disk in files.VolumeDisks.Prepend(files.RootfsDisk).OfType<ScsiDisk>())
         {
             await _vm.DetachDiskAsync(disk).ConfigureAwait(false);
             RootfsImage.TryDelete(disk.ImagePath);
@@ -93,14 +97,42 @@ internal sealed class ContainerStorage : IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _volumes.DisposeAsync();
 
-    // The container's rootfs, mounted on the host in the staging folder, is copied into an ext4
-    // image in the pod's state folder and hot-plugged on the virtio-scsi controller.
-    private async Task<ScsiDisk> AttachRootfsDiskAsync(string containerId, ContainerMountPlan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each copied folder volume over the copy path's limits (<see cref="HostVolumeReader.FitsCopy"/>)
+    /// becomes an ext4 image of the folder on a SCSI disk of its own, mounted read-only in the guest
+    /// when the bind is (decision 16): the mappings with those volumes replaced, the disks added to
+    /// <paramref name="disks"/>. An image is the folder as it was at create: unlike a copy, later
+    /// changes on the host do not reach it.
+    /// </summary>
+    private async Task<IReadOnlyList<GuestMountMapping>> AttachLargeVolumesAsync(
+        IReadOnlyList<GuestMountMapping> mounts, List<ScsiDisk> disks, CancellationToken cancellationToken)
+    {
+        var result = new List<GuestMountMapping>(mounts.Count);
+        foreach (var mount in mounts)
+        {
+            if (mount.Copy is not { IsFile: false } volume || HostVolumeReader.FitsCopy(volume))
+            {
+                result.Add(mount);
+                continue;
+            }
+
+            var disk = await AttachImageAsync(volume.HostSource, volume.Name, "volume", cancellationToken).ConfigureAwait(false);
+            disks.Add(disk);
+            result.Add(mount with { Copy = null, ScsiTarget = disk.Target, ScsiReadOnly = volume.ReadOnly });
+            _log.Information("volume {Source} at {Destination} is too large to copy: attached as an ext4 disk image (SCSI target {Target})", volume.HostSource, mount.Destination, disk.Target);
+        }
+
+        return result;
+    }
+
+    // The folder (a container's rootfs, mounted on the host in the staging folder, or a volume) is
+    // copied into an ext4 image <name>.ext4 in the pod's state folder and hot-plugged on the
+    // virtio-scsi controller.
+    private async Task<ScsiDisk> AttachImageAsync(string source, string name, string label, CancellationToken cancellationToken)
     {
         var disks = Directory.CreateDirectory(Path.Combine(_vm.Layout.Directory, "disks")).FullName;
-        var image = Path.Combine(disks, containerId + ".ext4");
-        var source = Path.Combine(plan.ContainerDirectory, "rootfs");
-        await RootfsImage.CreateAsync(source, image, _config.BootTimeout, cancellationToken).ConfigureAwait(false);
+        var image = Path.Combine(disks, name + ".ext4");
+        await RootfsImage.CreateAsync(source, image, label, _config.BootTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
             return await _vm.AttachDiskAsync(image, cancellationToken).ConfigureAwait(false);

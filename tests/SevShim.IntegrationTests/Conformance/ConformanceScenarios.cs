@@ -64,7 +64,8 @@ public static partial class ConformanceScenarios
 
     /// <summary>
     /// What <see cref="ReadOnlyRootAsync"/> runs: one line per check, the failures' messages on
-    /// stderr, and last the root's file system type (which tells the runtimes' rootfs apart).
+    /// stderr, the root's entries (a block rootfs image must add none, e.g. no lost+found), and last
+    /// the root's file system type (which tells the runtimes' rootfs apart).
     /// </summary>
     public const string ReadOnlyRootScript =
         "touch /new-file; echo \"root-write:$?\"; " +
@@ -72,6 +73,7 @@ public static partial class ConformanceScenarios
         "cut -d' ' -f2,3 /proc/mounts | grep -E '^/(proc|sys|dev) ' | sort; " +
         "cat /newdir/hello; touch /newdir/x; echo \"bind-write:$?\"; " +
         "touch /dev/shm/x; echo \"shm-write:$?\"; " +
+        "echo \"root-entries:\" $(ls -a /); " +
         "grep -E '^[^ ]+ / ' /proc/mounts | cut -d' ' -f3";
 
     /// <summary>

@@ -14,7 +14,8 @@ namespace SevShim.IntegrationTests.Vm;
 /// the container's writes land in the image, not in the host's rootfs; delete detaches and
 /// removes the image, shutdown leaves nothing. Volumes are copied, never shared: a folder laid out
 /// as kubelet lays out a configmap ("..data" swapped to a new timestamped folder on update) is
-/// seen in the guest, and an update on the host reaches a running container.
+/// seen in the guest, and an update on the host reaches a running container; folders too large to
+/// copy become disk images of their own.
 /// </summary>
 public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
 {
@@ -80,6 +81,8 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
             await SandboxExits.NextAsync(sandbox.Events, "c2", string.Empty, ct);
             await sandbox.DeleteContainerAsync("c2", ct);
             Assert.Empty(MountTable.MountPointsUnder(stateDir));
+
+            await VolumesTooLargeToCopyAreDiskImagesAsync(sandbox, bundle, io, ct);
         }
         finally
         {
@@ -89,5 +92,60 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
 
         Assert.False(Directory.Exists(stateDir), $"{stateDir} still exists after shutdown");
         Assert.Empty(MountTable.MountPointsUnder(_dir.FullName));
+    }
+
+    /// <summary>
+    /// Folders over the copy path's limits (decision 16) reach the guest as ext4 disk images: one
+    /// of more than 4096 entries bound read-only (writes fail with EROFS, the root keeps the host
+    /// folder's owner and mode) and one of more than 8 MiB bound read-write (a write stays in the
+    /// image, never reaches the host). Delete detaches and removes both images.
+    /// </summary>
+    private async Task VolumesTooLargeToCopyAreDiskImagesAsync(QemuSandbox sandbox, string bundle, string io, CancellationToken ct)
+    {
+        var many = Directory.CreateDirectory(Path.Combine(_dir.FullName, "many")).FullName;
+        for (var i = 0; i <= HostVolumeReader.MaxEntries; i++)
+        {
+            File.WriteAllText(Path.Combine(many, "f" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)), "x");
+        }
+
+        // 0775, not mke2fs's 0755 for a root; others may read, since the container's root has no
+        // CAP_DAC_OVERRIDE (the spec grants no capabilities).
+        File.SetUnixFileMode(many, (UnixFileMode)0x1FD);
+        using (var chown = System.Diagnostics.Process.Start("chown", ["1000:1000", many]))
+        {
+            await chown.WaitForExitAsync(ct);
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        var big = Directory.CreateDirectory(Path.Combine(_dir.FullName, "big")).FullName;
+        using (var blob = File.Create(Path.Combine(big, "blob")))
+        {
+            blob.SetLength(HostVolumeReader.MaxBytes + (1 << 20));
+        }
+
+        var spec = System.Text.Json.Nodes.JsonNode.Parse(GuestFixture.Spec(
+            "awk '$2==\"/data\"||$2==\"/big\"{split($4,o,\",\"); print $2, $3, o[1]}' /proc/mounts | sort; " +
+            "ls /data | wc -l; stat -c '%a %u %g' /data; touch /data/f0 2>&1; echo \"ro-write:$?\"; " +
+            "wc -c < /big/blob; echo written > /big/new && cat /big/new", many))!;
+        spec["mounts"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse($$"""{ "destination": "/big", "type": "bind", "source": "{{big}}", "options": ["rbind", "rw"] }"""));
+        var stdout = Path.Combine(io, "c3-stdout");
+        var stderr = Path.Combine(io, "c3-stderr");
+        var disks = Path.Combine(sandbox.Layout.Directory, "disks");
+        await sandbox.CreateContainerAsync(new ContainerCreateRequest("c3", bundle, spec.ToJsonString(), [], new StdioPaths(string.Empty, stdout, stderr, false)), ct);
+        Assert.Equal(3, Directory.GetFiles(disks, "*.ext4").Length); // the rootfs and both volumes
+        await sandbox.StartContainerAsync("c3", ct);
+        var exit = await SandboxExits.NextAsync(sandbox.Events, "c3", string.Empty, ct);
+
+        var lines = File.ReadAllText(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+        Assert.True(exit.ExitStatus == 0, $"exit {exit.ExitStatus}; stdout: {File.ReadAllText(stdout)}; stderr: {File.ReadAllText(stderr)}");
+        Assert.Equal(
+            ["/big ext4 rw", "/data ext4 ro", (HostVolumeReader.MaxEntries + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "775 1000 1000",
+                "touch: /data/f0: Read-only file system", "ro-write:1", (HostVolumeReader.MaxBytes + (1 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture), "written"],
+            lines);
+        Assert.False(File.Exists(Path.Combine(big, "new")), "the write into the volume's image reached the host folder");
+
+        await sandbox.DeleteContainerAsync("c3", ct);
+        Assert.Empty(Directory.GetFiles(disks));
+        Assert.Empty(MountTable.MountPointsUnder(sandbox.Layout.Directory));
     }
 }

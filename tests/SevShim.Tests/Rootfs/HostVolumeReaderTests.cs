@@ -58,6 +58,35 @@ public sealed class HostVolumeReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_over_either_limit_does_not_fit_the_copy_path_and_one_within_both_does()
+    {
+        var small = Directory.CreateDirectory(Path.Combine(_dir.FullName, "small")).FullName;
+        KubeletVolume.Write(small, "..2026_a", "key", "v1");
+        Assert.True(HostVolumeReader.FitsCopy(new CopiedVolume("c1.0", small, IsFile: false)));
+
+        var many = Directory.CreateDirectory(Path.Combine(_dir.FullName, "many")).FullName;
+        for (var i = 0; i < HostVolumeReader.MaxEntries; i++)
+        {
+            File.WriteAllBytes(Path.Combine(many, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), []);
+        }
+
+        // Exactly MaxEntries entries fit; one more does not.
+        Assert.True(HostVolumeReader.FitsCopy(new CopiedVolume("c1.1", many, IsFile: false)));
+        File.WriteAllBytes(Path.Combine(many, "one-more"), []);
+        Assert.False(HostVolumeReader.FitsCopy(new CopiedVolume("c1.1", many, IsFile: false)));
+
+        var big = Directory.CreateDirectory(Path.Combine(_dir.FullName, "big")).FullName;
+        using (var f = File.Create(Path.Combine(big, "blob")))
+        {
+            f.SetLength(HostVolumeReader.MaxBytes);
+        }
+
+        Assert.True(HostVolumeReader.FitsCopy(new CopiedVolume("c1.2", big, IsFile: false)));
+        File.WriteAllBytes(Path.Combine(big, "one-byte-more"), [1]);
+        Assert.False(HostVolumeReader.FitsCopy(new CopiedVolume("c1.2", big, IsFile: false)));
+    }
+
+    [Fact]
     public void The_fingerprint_changes_with_kubelets_update_and_not_without_one()
     {
         var volume = Directory.CreateDirectory(Path.Combine(_dir.FullName, "cm")).FullName;

@@ -233,7 +233,8 @@ public sealed class MountPlannerTests
         Assert.DoesNotContain(plan.Mounts, m => m.Source is "/srv/data" or "/var/lib/x/hosts");
         Assert.Collection(
             plan.GuestMounts,
-            data => Assert.Equal(new CopiedVolume("c1.0", "/srv/data", IsFile: false), data.Copy),
+            // "ro" in the bind's options: a disk image of it would be mounted read-only.
+            data => Assert.Equal(new CopiedVolume("c1.0", "/srv/data", IsFile: false) { ReadOnly = true }, data.Copy),
             hosts => Assert.Equal(new CopiedVolume("c1.1", "/var/lib/x/hosts", IsFile: true), hosts.Copy));
         Assert.DoesNotContain("/srv/data", plan.GuestSpecJson, StringComparison.Ordinal);
         Assert.DoesNotContain("/var/lib/x", plan.GuestSpecJson, StringComparison.Ordinal);
