@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using Sev.Attestation;
 using Sev.Measurement;
@@ -79,14 +78,7 @@ internal static class PreAttestationInputs
 
         try
         {
-            var request = new MeasureRequest(config.Confidential == ConfidentialMode.SevEs ? MeasurementMode.SevEs : MeasurementMode.Sev, config.FirmwarePath)
-            {
-                KernelPath = kernelPath,
-                InitrdPath = initrdPath,
-                Append = commandLine,
-                Vcpus = config.Vcpus,
-                VcpuSignature = X86Base.IsSupported ? unchecked((uint)X86Base.CpuId(1, 0).Eax) : MeasureRequest.DefaultVcpuSignature,
-            };
+            var request = PodMeasureRequest.For(config, config.Confidential == ConfidentialMode.SevEs ? MeasurementMode.SevEs : MeasurementMode.Sev, kernelPath, initrdPath, commandLine);
             IEnumerable<MeasureRequest> variants = config.Confidential == ConfidentialMode.SevEs
                 ? [request with { VmsaStyle = VmsaStyle.Init2 }, request with { VmsaStyle = VmsaStyle.Legacy }]
                 : [request];

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using Sev.Attestation.Snp;
 using Sev.Measurement;
 using SevShim.Config;
@@ -84,14 +83,7 @@ internal static class SnpAttestationInputs
 
         try
         {
-            var request = new MeasureRequest(MeasurementMode.Snp, config.FirmwarePath)
-            {
-                KernelPath = kernelPath,
-                InitrdPath = initrdPath,
-                Append = commandLine,
-                Vcpus = config.Vcpus,
-                VcpuSignature = X86Base.IsSupported ? unchecked((uint)X86Base.CpuId(1, 0).Eax) : MeasureRequest.DefaultVcpuSignature,
-            };
+            var request = PodMeasureRequest.For(config, MeasurementMode.Snp, kernelPath, initrdPath, commandLine);
             return [request.Compute()];
         }
         catch (Exception ex) when (ex is MeasurementException or OvmfFormatException or IOException or UnauthorizedAccessException)

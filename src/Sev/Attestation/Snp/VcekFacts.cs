@@ -19,7 +19,7 @@ public sealed record VcekFacts(string ProductName, ReadOnlyMemory<byte> Hardware
     private const string HardwareIdOid = "1.3.6.1.4.1.3704.1.4";
 
     /// <summary>The TCB byte layout of this product ("Turin-…" has its own).</summary>
-    public SnpTcbLayout Layout => ProductName.StartsWith("Turin", StringComparison.OrdinalIgnoreCase) ? SnpTcbLayout.Turin : SnpTcbLayout.MilanGenoa;
+    public SnpTcbLayout Layout => LayoutOf(ProductName);
 
     /// <summary>Reads the facts of <paramref name="vcek"/>.</summary>
     public static VcekFacts From(AmdCertificate vcek)
@@ -28,7 +28,7 @@ public sealed record VcekFacts(string ProductName, ReadOnlyMemory<byte> Hardware
         try
         {
             var product = new AsnReader(Extension(vcek, ProductNameOid, "productName"), AsnEncodingRules.DER).ReadCharacterString(UniversalTagNumber.IA5String);
-            var layout = product.StartsWith("Turin", StringComparison.OrdinalIgnoreCase) ? SnpTcbLayout.Turin : SnpTcbLayout.MilanGenoa;
+            var layout = LayoutOf(product);
             var tcb = new SnpTcb(
                 Spl(vcek, BootLoaderSplOid, "blSPL"),
                 Spl(vcek, TeeSplOid, "teeSPL"),
@@ -42,6 +42,9 @@ public sealed record VcekFacts(string ProductName, ReadOnlyMemory<byte> Hardware
             throw new SnpVerificationException(SnpCheck.Chain, $"the VCEK's AMD extensions are malformed: {ex.Message}", ex);
         }
     }
+
+    private static SnpTcbLayout LayoutOf(string product) =>
+        product.StartsWith("Turin", StringComparison.OrdinalIgnoreCase) ? SnpTcbLayout.Turin : SnpTcbLayout.MilanGenoa;
 
     private static byte[] Extension(AmdCertificate vcek, string oid, string name) =>
         vcek.Extensions.TryGetValue(oid, out var value)
