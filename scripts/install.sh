@@ -16,6 +16,13 @@
 # the operator's own and is never replaced. SEVSHIM_SKIP_FIRMWARE=1 skips all of this; SEV pods
 # then cannot start until the firmware is there.
 #
+# QEMU: Debian 12's 7.2 launches SEV and SEV-ES pods but has no sev-snp-guest object.
+# SEVSHIM_QEMU=backports runs scripts/qemu-backports.sh, which unpacks QEMU 10 from Debian's
+# bookworm-backports privately under /var/cache/sevshim/qemu (SEVSHIM_QEMU_CACHE overrides; the
+# system's QEMU and apt sources stay untouched), and sets vm.qemu in /etc/sevshim/config.toml to its
+# binary (an existing configuration is kept otherwise; only its [vm] qemu line changes). Unset,
+# vm.qemu stays as it is. `containerd-shim-sevshim-v2 check` reports what each QEMU can launch.
+#
 # containerd: the one answering on /run/containerd/containerd.sock, else a private instance
 # (state, sockets and FIFOs under /run/sevshim-containerd, data under /var/lib/sevshim-containerd).
 # A private instance this script starts is stopped again at its end, whatever the outcome, so
@@ -45,6 +52,11 @@ ctr_timeout=${SEVSHIM_CTR_TIMEOUT:-300}
 [[ "$ctr_timeout" =~ ^[1-9][0-9]*$ ]] || die "SEVSHIM_CTR_TIMEOUT must be a number of seconds, got '$ctr_timeout'"
 shim=/usr/local/bin/containerd-shim-sevshim-v2
 image=docker.io/sevshim/busybox:local
+case "${SEVSHIM_QEMU:-}" in
+  ""|system) qemu_choice=system ;;
+  backports) qemu_choice=backports ;;
+  *) die "SEVSHIM_QEMU must be 'backports' (QEMU 10 from bookworm-backports, for SEV-SNP) or unset (vm.qemu as configured), got '$SEVSHIM_QEMU'" ;;
+esac
 
 if [ "${SEVSHIM_SKIP_DEPS:-0}" != 1 ]; then
   scripts/deps.sh || die "scripts/deps.sh failed (see above): the Debian packages are needed; check apt-get and the mirror"
@@ -92,6 +104,28 @@ elif [ -f "$firmware" ]; then
 else
   echo "building the SEV firmware $firmware with scripts/build-firmware.sh (about 7 minutes; SEVSHIM_SKIP_FIRMWARE=1 skips it)"
   scripts/build-firmware.sh --out "$firmware" || die "scripts/build-firmware.sh failed (see above): SEV pods need $firmware; rerun it, or SEVSHIM_SKIP_FIRMWARE=1 to install without it"
+fi
+
+echo "== qemu"
+if [ "$qemu_choice" = backports ]; then
+  qemu_cache=${SEVSHIM_QEMU_CACHE:-/var/cache/sevshim/qemu}
+  scripts/qemu-backports.sh --cache "$qemu_cache" \
+    || die "scripts/qemu-backports.sh failed (see above): rerun it (--refresh renews its lists), or unset SEVSHIM_QEMU to keep vm.qemu as it is"
+  qemu_binary="$qemu_cache/10/usr/bin/qemu-system-x86_64"
+  "$qemu_binary" --version >/dev/null 2>&1 || die "$qemu_binary does not run after scripts/qemu-backports.sh: delete $qemu_cache and rerun"
+  # Rewrite the qemu line of [vm] (or add one after the [vm] header, or a [vm] table at the end);
+  # every other line stays as the operator wrote it.
+  conf=/etc/sevshim/config.toml
+  awk -v line="qemu = \"$qemu_binary\"" '
+    /^[[:space:]]*\[/ { if (vm && !done) { print line; done = 1 } vm = ($0 ~ /^[[:space:]]*\[vm\][[:space:]]*(#.*)?$/) }
+    vm && !done && /^[[:space:]]*qemu[[:space:]]*=/ { print line; done = 1; next }
+    { print }
+    END { if (!done) { if (!vm) print "[vm]"; print line } }' "$conf" >"$conf.new"
+  chmod 0644 "$conf.new"
+  mv "$conf.new" "$conf"
+  echo "vm.qemu = \"$qemu_binary\" in $conf ($("$qemu_binary" --version | head -n1))"
+else
+  echo "keeping vm.qemu as configured (SEVSHIM_QEMU=backports installs QEMU 10 from bookworm-backports, for SEV-SNP pods)"
 fi
 
 # ctr against the chosen containerd, never longer than $ctr_timeout seconds. stdin is /dev/null:
@@ -172,6 +206,10 @@ if ! "$shim" check; then
   # explicitly that it accepts no encryption.
   demo=/etc/sevshim/demo-unencrypted.toml
   printf '# Written by scripts/install.sh for its demo pod on a host without SEV.\n[confidential]\nmode = "none"\n[rootfs]\nmode = "shared"\n' > "$demo"
+  # The demo boots with the QEMU the installed configuration names, SEVSHIM_QEMU=backports' included.
+  if [ -n "${qemu_binary:-}" ]; then
+    printf '[vm]\nqemu = "%s"\n' "$qemu_binary" >> "$demo"
+  fi
   runtime_config=(--runtime-config-path "$demo")
   echo "install.sh: this host cannot run SEV pods (see above); the demo pod runs UNENCRYPTED with $demo"
 fi

@@ -8,12 +8,16 @@ public static class QemuVersionProbe
     private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs <c>BINARY --version</c> and parses its first line.</summary>
-    public static async Task<QemuVersionInfo> FromBinaryAsync(string binary, CancellationToken cancellationToken)
+    public static Task<QemuVersionInfo> FromBinaryAsync(string binary, CancellationToken cancellationToken) =>
+        FromBinaryAsync(binary, VersionTimeout, cancellationToken);
+
+    /// <summary>Like <see cref="FromBinaryAsync(string, CancellationToken)"/>, killing QEMU after <paramref name="timeout"/>.</summary>
+    public static async Task<QemuVersionInfo> FromBinaryAsync(string binary, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var output = await ProcessRunner.RunAsync(binary, ["--version"], VersionTimeout, cancellationToken);
+        var output = await ProcessRunner.RunAsync(binary, ["--version"], timeout, cancellationToken);
         if (output.TimedOut)
         {
-            throw new TimeoutException($"{binary} --version did not finish within {VersionTimeout.TotalSeconds:0} s");
+            throw new TimeoutException($"{binary} --version did not finish within {timeout.TotalSeconds:0} s");
         }
 
         var firstLine = output.StandardOutput.Split('\n', 2)[0].Trim();

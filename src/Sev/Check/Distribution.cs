@@ -4,7 +4,8 @@ namespace Sev.Check;
 /// <param name="Id">ID, e.g. "debian"; "unknown" when the file is missing.</param>
 /// <param name="PrettyName">PRETTY_NAME, or the ID.</param>
 /// <param name="Family">The family that decides the fix commands.</param>
-public sealed record Distribution(string Id, string PrettyName, DistroFamily Family)
+/// <param name="Codename">VERSION_CODENAME, e.g. "bookworm", or null when absent.</param>
+public sealed record Distribution(string Id, string PrettyName, DistroFamily Family, string? Codename = null)
 {
     /// <summary>Parses os-release text (KEY=value lines, values optionally quoted).</summary>
     public static Distribution FromOsRelease(string? text)
@@ -27,7 +28,7 @@ public sealed record Distribution(string Id, string PrettyName, DistroFamily Fam
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
         string[] all = [id, .. like];
         var family = all.Select(Classify).FirstOrDefault(f => f != DistroFamily.Unknown);
-        return new Distribution(id, values.GetValueOrDefault("PRETTY_NAME", id), family);
+        return new Distribution(id, values.GetValueOrDefault("PRETTY_NAME", id), family, values.GetValueOrDefault("VERSION_CODENAME"));
     }
 
     private static DistroFamily Classify(string id) => id switch

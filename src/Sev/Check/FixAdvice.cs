@@ -39,6 +39,30 @@ public sealed class FixAdvice(Distribution distribution)
         _ => "install QEMU's x86_64 system emulator (qemu-system-x86_64) from your distribution",
     };
 
+    /// <summary>
+    /// How to get a QEMU that launches SEV-SNP pods: <paramref name="capable"/>, another binary the
+    /// check found with sev-snp-guest, named with the config key; else on Debian 12 (bookworm,
+    /// QEMU 7.2) the private bookworm-backports QEMU 10 that `SEVSHIM_QEMU=backports
+    /// scripts/install.sh` unpacks with scripts/qemu-backports.sh and configures; else any QEMU
+    /// with sev-snp-guest (upstream 9.1 or later).
+    /// </summary>
+    public string SnpQemu(QemuBinaryReport? capable)
+    {
+        const string where = "in the shim's configuration (/etc/sevshim/config.toml, [vm])";
+        if (capable is not null)
+        {
+            var version = capable.Version is { } v ? $"QEMU {v.Version} " : string.Empty;
+            var origin = capable.Roles.Contains(QemuBinaryReport.Backports)
+                ? " (bookworm-backports, unpacked by scripts/qemu-backports.sh; `SEVSHIM_QEMU=backports ./scripts/install.sh` sets the key for you)"
+                : string.Empty;
+            return $"{version}at {capable.Path} can: set vm.qemu = \"{capable.Path}\" {where}{origin}";
+        }
+
+        return Distribution.Family == DistroFamily.Debian && Distribution.Codename == "bookworm"
+            ? $"Debian 12's QEMU 7.2 predates sev-snp-guest: run `SEVSHIM_QEMU=backports ./scripts/install.sh` from the sevshim source tree, as root (it unpacks QEMU 10 from bookworm-backports with scripts/qemu-backports.sh into /var/cache/sevshim/qemu, the system's QEMU untouched, and sets vm.qemu = \"{HostPaths.BackportsQemu}\"), or run `scripts/qemu-backports.sh` and set vm.qemu = \"{HostPaths.BackportsQemu}\" {where} yourself"
+            : $"install a QEMU with the sev-snp-guest object (upstream 9.1 or later) and set vm.qemu = \"PATH\" {where}; {InstallQemu()}";
+    }
+
     /// <summary>The udev rule that lets the kvm group open /dev/sev (AMDSEV README).</summary>
     public static string SevDeviceRule =>
         "create /etc/udev/rules.d/71-sev.rules with the line KERNEL==\"sev\", MODE=\"0660\", GROUP=\"kvm\", then `udevadm control --reload-rules && udevadm trigger` (or reboot), and run the shim as root or in group kvm";

@@ -37,8 +37,10 @@ public static class HostCheck
         // QEMU is probed with KVM only when /dev/kvm runs ordinary guests: with a PVM /dev/kvm
         // QEMU -accel kvm fails or hangs (ARCHITECTURE "Facts measured").
         var qemu = await probe.ProbeQemuAsync(options.QemuBinary, kvmUsable, cancellationToken);
+        var binaries = await QemuBinaries.ProbeAsync(probe, options, qemu, cancellationToken);
         items.Add(QemuChecks.Version(qemu, options.QemuBinary, fix));
-        items.Add(QemuChecks.SnpObject(qemu, fix));
+        items.Add(QemuChecks.SevObject(qemu, fix));
+        items.Add(QemuChecks.SnpObject(qemu, binaries, fix));
         items.Add(QemuChecks.Capabilities(qemu, cpu.CBitPosition));
 
         var (hashes, snpMetadata) = QemuChecks.Firmware(probe, options.FirmwarePath, fix);
@@ -52,7 +54,8 @@ public static class HostCheck
             cpu.EncryptedGuests,
             cpu.MinSevAsid,
             qemu.Version,
-            kvmUsable);
-        return new HostReport(distro, items, facts);
+            kvmUsable,
+            qemu.Objects);
+        return new HostReport(distro, items, facts, binaries);
     }
 }

@@ -10,6 +10,16 @@ public static class HostPaths
     public const string DevSev = "/dev/sev";
     public const string DevKvm = "/dev/kvm";
 
+    /// <summary>The distribution's QEMU (Debian 12: 7.2, no sev-snp-guest).</summary>
+    public const string SystemQemu = "/usr/bin/qemu-system-x86_64";
+
+    /// <summary>
+    /// QEMU 10 from Debian's bookworm-backports as scripts/qemu-backports.sh unpacks it (its
+    /// default cache, through the series link "10"); `SEVSHIM_QEMU=backports scripts/install.sh`
+    /// runs that script and sets vm.qemu to this path.
+    /// </summary>
+    public const string BackportsQemu = "/var/cache/sevshim/qemu/10/usr/bin/qemu-system-x86_64";
+
     /// <summary>/sys/module/NAME: present when the module is loaded or built in.</summary>
     public static string Module(string name) => "/sys/module/" + name;
 

@@ -8,13 +8,18 @@ internal sealed record HostReportJson(
     IReadOnlyList<CheckItemJson> Items,
     IReadOnlyList<ModeJson> Modes,
     FactsJson Facts,
-    bool SevReady);
+    bool SevReady,
+    IReadOnlyList<QemuBinaryJson> Qemus);
 
 internal sealed record DistributionJson(string Id, string Name, string Family);
 
 internal sealed record CheckItemJson(string Name, string Status, string Evidence, string? Fix, IReadOnlyList<string> Gates);
 
 internal sealed record ModeJson(string Mode, bool Ready, IReadOnlyList<string> BlockedBy);
+
+internal sealed record QemuBinaryJson(string Path, IReadOnlyList<string> Roles, string? Version, string? Package, IReadOnlyList<QemuModeJson> Modes);
+
+internal sealed record QemuModeJson(string Mode, bool CanLaunch, string? Reason);
 
 internal sealed record FactsJson(
     int? Cbitpos,

@@ -45,6 +45,7 @@ public static class HostReportWriter
             output.WriteLine("  (* advisory: does not block any mode)");
         }
 
+        WriteQemuBinaries(report.QemuBinaries, output);
         output.WriteLine();
         foreach (var mode in report.Modes)
         {
@@ -58,6 +59,26 @@ public static class HostReportWriter
                 output.WriteLine($"{label}CANNOT run here: blocked by {string.Join(", ", mode.Blockers.Select(b => b.Name))}");
                 var first = mode.Blockers[0];
                 output.WriteLine($"{string.Empty,14}first cause: {first.Name}: {first.Evidence}");
+            }
+        }
+    }
+
+    // Per binary: what it can launch by its own objects, apart from the host's SEV state (the items).
+    private static void WriteQemuBinaries(IReadOnlyList<QemuBinaryReport> binaries, TextWriter output)
+    {
+        if (binaries.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("QEMU binaries (what each can launch, by its own SEV objects):");
+        foreach (var b in binaries)
+        {
+            output.WriteLine($"  {b.Path} [{string.Join(", ", b.Roles)}]: {(b.Version is { } v ? "QEMU " + v : "version unknown")}");
+            foreach (var m in b.Modes)
+            {
+                output.WriteLine($"    {m.Mode.Name(),-8} {(m.CanLaunch ? "can launch" : "cannot: " + m.Reason)}");
             }
         }
     }
@@ -79,6 +100,8 @@ public static class HostReportWriter
             report.Modes.Select(m => new ModeJson(m.Mode.Name(), m.Ready, m.Blockers.Select(b => b.Name).ToArray())).ToArray(),
             new FactsJson(f.CBitPosition, f.CpuidReducedPhysBits, f.ReducedPhysBits, f.MaxEncryptedGuests, f.MinSevAsid,
                 f.Qemu?.Version.ToString(), f.Qemu?.Package, f.KvmUsable),
-            report.CanRun(SevMode.Sev));
+            report.CanRun(SevMode.Sev),
+            report.QemuBinaries.Select(b => new QemuBinaryJson(b.Path, b.Roles, b.Version?.Version.ToString(), b.Version?.Package,
+                b.Modes.Select(m => new QemuModeJson(m.Mode.Name(), m.CanLaunch, m.Reason)).ToArray())).ToArray());
     }
 }

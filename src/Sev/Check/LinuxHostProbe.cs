@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -126,11 +127,20 @@ public sealed class LinuxHostProbe : IHostProbe
             return new QemuProbeResult(null, null, $"{binary} not found", null, null, null);
         }
 
+        // One budget for everything asked of this binary (--version, the probe VM, a TCG retry):
+        // `check` and a pod's Create wait on it, and QEMU with accel=kvm can hang on a PVM /dev/kvm.
+        var clock = Stopwatch.StartNew();
+        TimeSpan Left()
+        {
+            var left = _qemuTimeout - clock.Elapsed;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+
         QemuVersionInfo? version = null;
         string? versionError = null;
         try
         {
-            version = await QemuVersionProbe.FromBinaryAsync(resolved, cancellationToken);
+            version = await QemuVersionProbe.FromBinaryAsync(resolved, Left(), cancellationToken);
         }
         catch (Exception ex) when (ex is FormatException or TimeoutException or FileNotFoundException)
         {
@@ -140,17 +150,28 @@ public sealed class LinuxHostProbe : IHostProbe
         var accel = useKvm ? "kvm" : "tcg";
         try
         {
-            var caps = await QemuProbeVm.RunAsync(resolved, accel, _qemuTimeout, QuerySevCapabilitiesAsync, cancellationToken);
-            return new QemuProbeResult(resolved, version, versionError, accel, caps, null);
+            var (objects, caps, capsError) = await QemuProbeVm.RunAsync(resolved, accel, Left(), AskAsync, cancellationToken);
+            return new QemuProbeResult(resolved, version, versionError, accel, caps, capsError, objects, null);
         }
-        catch (QmpErrorException ex)
+        catch (Exception ex) when (IsProbeFailure(ex))
         {
-            return new QemuProbeResult(resolved, version, versionError, accel, null, $"{ex.ErrorClass}: {ex.Description}");
-        }
-        catch (Exception ex) when (ex is QemuStartException or IOException)
-        {
-            // QemuStartException's message already quotes QEMU's stderr.
-            return new QemuProbeResult(resolved, version, versionError, accel, null, ex.Message.Trim());
+            var error = Describe(ex);
+            if (!useKvm)
+            {
+                return new QemuProbeResult(resolved, version, versionError, accel, null, error, null, error);
+            }
+
+            // The objects do not depend on the accelerator: ask a TCG QEMU when -accel kvm
+            // would not start, so the modes are still decided from the binary itself.
+            try
+            {
+                var objects = await QemuProbeVm.RunAsync(resolved, "tcg", Left(), QemuSevObjects.QueryAsync, cancellationToken);
+                return new QemuProbeResult(resolved, version, versionError, accel, null, error, objects, null);
+            }
+            catch (Exception tcg) when (IsProbeFailure(tcg))
+            {
+                return new QemuProbeResult(resolved, version, versionError, accel, null, error, null, "-accel tcg: " + Describe(tcg));
+            }
         }
     }
 
@@ -171,6 +192,29 @@ public sealed class LinuxHostProbe : IHostProbe
         catch (Exception ex) when (ex is OvmfFormatException or IOException or UnauthorizedAccessException)
         {
             return new FirmwareInfo(path, length, false, false, false, false, ex.Message);
+        }
+    }
+
+    private static bool IsProbeFailure(Exception ex) =>
+        ex is QemuStartException or IOException or QmpErrorException or QmpProtocolException;
+
+    // QemuStartException's message already quotes QEMU's stderr.
+    private static string Describe(Exception ex) =>
+        ex is QmpErrorException qmp ? $"{qmp.ErrorClass}: {qmp.Description}" : ex.Message.Trim();
+
+    // The objects first: query-sev-capabilities fails on every host without SEV ("KVM not
+    // enabled" under TCG), and that must not hide what the binary can launch.
+    private static async Task<(QemuSevObjects Objects, SevCapabilities? Capabilities, string? Error)> AskAsync(
+        QmpClient qmp, CancellationToken cancellationToken)
+    {
+        var objects = await QemuSevObjects.QueryAsync(qmp, cancellationToken);
+        try
+        {
+            return (objects, await QuerySevCapabilitiesAsync(qmp, cancellationToken), null);
+        }
+        catch (QmpErrorException ex)
+        {
+            return (objects, null, Describe(ex));
         }
     }
 

@@ -5,45 +5,65 @@ namespace Sev.Check;
 /// <summary>Items about QEMU (version, SEV objects, query-sev-capabilities) and the OVMF firmware.</summary>
 internal static class QemuChecks
 {
-    /// <summary>kernel-hashes (measured direct boot, which every sevshim SEV launch uses) arrived in QEMU 6.2 (SEV.md 2.1).</summary>
+    /// <summary>kernel-hashes (measured direct boot, which every sevshim SEV launch uses) arrived in QEMU 6.2 (SEV.md 2.1).
+    /// Only the launch planner's fallback when no object list is known; the check asks the binary.</summary>
     public static readonly QemuVersion KernelHashesSince = new(6, 2, 0);
 
-    /// <summary>The sev-snp-guest object arrived in QEMU 9.1 (SEV.md 2.2).</summary>
+    /// <summary>The sev-snp-guest object arrived in QEMU 9.1 (SEV.md 2.2); the planner's fallback as above.</summary>
     public static readonly QemuVersion SnpSince = new(9, 1, 0);
 
     private static readonly SevMode[] All = [SevMode.Sev, SevMode.SevEs, SevMode.SevSnp];
 
+    /// <summary>The configured binary runs and says which QEMU it is; the version is evidence, not the decision.</summary>
     public static CheckItem Version(QemuProbeResult qemu, string configured, FixAdvice fix)
     {
         if (qemu.Binary is null)
         {
-            return new CheckItem("qemu.version", CheckStatus.Missing, $"{configured} not found", fix.InstallQemu(), All);
+            return new CheckItem("qemu.version", CheckStatus.Missing, $"{configured} not found (vm.qemu)", fix.InstallQemu(), All);
         }
 
-        if (qemu.Version is not { } v)
-        {
-            return new CheckItem("qemu.version", CheckStatus.Unknown, $"{qemu.Binary}: {qemu.VersionError}", fix.InstallQemu(), All);
-        }
-
-        return v.Version >= KernelHashesSince
+        // Advisory: qemu.sev-guest and qemu.sev-snp-guest decide from what the binary itself reports.
+        return qemu.Version is { } v
             ? new CheckItem("qemu.version", CheckStatus.Ok, $"{qemu.Binary}: QEMU {v}", null, All)
-            : new CheckItem("qemu.version", CheckStatus.Missing,
-                $"{qemu.Binary}: QEMU {v} has no sev-guest kernel-hashes (QEMU {KernelHashesSince.Major}.{KernelHashesSince.Minor})",
-                "upgrade QEMU to 6.2 or later; " + fix.InstallQemu(), All);
+            : new CheckItem("qemu.version", CheckStatus.Unknown, $"{qemu.Binary}: {qemu.VersionError}", fix.InstallQemu(), []);
     }
 
-    public static CheckItem SnpObject(QemuProbeResult qemu, FixAdvice fix)
+    /// <summary>sev-guest with every property the launch plan sets (SEV and SEV-ES pods).</summary>
+    public static CheckItem SevObject(QemuProbeResult qemu, FixAdvice fix) =>
+        ObjectItem("qemu.sev-guest", SevMode.Sev, [SevMode.Sev, SevMode.SevEs], qemu,
+            "install a QEMU built with SEV support (upstream 6.2 or later for kernel-hashes) and set vm.qemu to it; " + fix.InstallQemu());
+
+    /// <summary>
+    /// sev-snp-guest with every property the launch plan sets. When the configured binary lacks
+    /// it, the fix names one of <paramref name="binaries"/> that has it (vm.qemu = "PATH"), else
+    /// how to get one (<see cref="FixAdvice.SnpQemu"/>).
+    /// </summary>
+    public static CheckItem SnpObject(QemuProbeResult qemu, IReadOnlyList<QemuBinaryReport> binaries, FixAdvice fix)
     {
-        if (qemu.Version is not { } v)
+        ArgumentNullException.ThrowIfNull(binaries);
+        var other = binaries.Skip(1).FirstOrDefault(b => b.CanLaunch(SevMode.SevSnp));
+        return ObjectItem("qemu.sev-snp-guest", SevMode.SevSnp, [SevMode.SevSnp], qemu, fix.SnpQemu(other));
+    }
+
+    private static CheckItem ObjectItem(string name, SevMode mode, SevMode[] gates, QemuProbeResult qemu, string fix)
+    {
+        var type = mode == SevMode.SevSnp ? QemuSevObjects.SnpGuestType : QemuSevObjects.SevGuestType;
+        if (qemu.Binary is null)
         {
-            return new CheckItem("qemu.sev-snp-guest", CheckStatus.Unknown, "QEMU version unknown (see qemu.version)", null, [SevMode.SevSnp]);
+            return new CheckItem(name, CheckStatus.Unknown, "QEMU not found (see qemu.version)", null, gates);
         }
 
-        return v.Version >= SnpSince
-            ? new CheckItem("qemu.sev-snp-guest", CheckStatus.Ok, $"QEMU {v.Version} has the sev-snp-guest object", null, [SevMode.SevSnp])
-            : new CheckItem("qemu.sev-snp-guest", CheckStatus.Missing,
-                $"QEMU {v.Version} has no sev-snp-guest object (added in QEMU 9.1)",
-                "install QEMU 9.1 or later for SEV-SNP; " + fix.InstallQemu(), [SevMode.SevSnp]);
+        var who = QemuLaunchModes.Describe(qemu);
+        if (qemu.Objects is not { } objects)
+        {
+            return new CheckItem(name, CheckStatus.Unknown, $"{who}: qom-list-properties {type} not answered: {qemu.ObjectsError}",
+                "run the binary by hand (`" + qemu.Binary + " -object help`) to see why it does not start", gates);
+        }
+
+        var reason = QemuLaunchModes.Reason(mode, objects, who);
+        return reason is null
+            ? new CheckItem(name, CheckStatus.Ok, $"{who} has {type} with {string.Join(", ", QemuSevObjects.LaunchProperties)}", null, gates)
+            : new CheckItem(name, CheckStatus.Missing, reason, fix, gates);
     }
 
     public static CheckItem Capabilities(QemuProbeResult qemu, int? cpuidCBit)

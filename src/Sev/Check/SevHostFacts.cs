@@ -10,6 +10,7 @@ namespace Sev.Check;
 /// <param name="MinSevAsid">CPUID EDX: first ASID for SEV-only guests; lower ones are for SEV-ES/SNP.</param>
 /// <param name="Qemu">QEMU's version, or null when unknown.</param>
 /// <param name="KvmUsable">/dev/kvm can run ordinary guests (kvm_amd or kvm_intel).</param>
+/// <param name="QemuObjects">The SEV objects the configured QEMU reported, or null when unknown (the planner then falls back to the version).</param>
 public sealed record SevHostFacts(
     int? CBitPosition,
     int? CpuidReducedPhysBits,
@@ -17,4 +18,5 @@ public sealed record SevHostFacts(
     uint? MaxEncryptedGuests,
     uint? MinSevAsid,
     QemuVersionInfo? Qemu,
-    bool KvmUsable);
+    bool KvmUsable,
+    QemuSevObjects? QemuObjects = null);

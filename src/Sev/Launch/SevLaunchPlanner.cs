@@ -57,13 +57,22 @@ public static class SevLaunchPlanner
         SevPolicy.Validate(request.Mode, policy);
         var cbit = facts.CBitPosition
             ?? throw new SevUnavailableException(request.Mode, ["the C-bit position is unknown (CPUID 0x8000001F and QEMU gave none)"]);
-        if (facts.Qemu is { } q && q.Version < QemuChecks.KernelHashesSince)
+        var snp = request.Mode == SevMode.SevSnp;
+        if (facts.QemuObjects is { } objects)
         {
+            // What the binary itself reported (qom-list-properties), as the check decided.
+            var reason = QemuLaunchModes.Reason(request.Mode, objects, facts.Qemu is { } known ? $"QEMU {known.Version}" : "the configured QEMU");
+            if (reason is not null)
+            {
+                throw new SevUnavailableException(request.Mode, [reason]);
+            }
+        }
+        else if (facts.Qemu is { } q && q.Version < QemuChecks.KernelHashesSince)
+        {
+            // No object list (facts built by hand): the upstream version rules are all there is.
             throw new SevUnavailableException(request.Mode, [$"QEMU {q.Version} has no sev-guest kernel-hashes (needs 6.2 or later)"]);
         }
-
-        var snp = request.Mode == SevMode.SevSnp;
-        if (snp && facts.Qemu is { } v && v.Version < QemuChecks.SnpSince)
+        else if (snp && facts.Qemu is { } v && v.Version < QemuChecks.SnpSince)
         {
             throw new SevUnavailableException(request.Mode,
                 [$"QEMU {v.Version} has no sev-snp-guest object: SEV-SNP needs QEMU 9.1 or later"]);

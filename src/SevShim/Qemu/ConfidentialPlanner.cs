@@ -26,7 +26,7 @@ internal static class ConfidentialPlanner
             return null;
         }
 
-        var options = new SevCheckOptions { QemuBinary = config.QemuPath, FirmwarePath = config.FirmwarePath };
+        var options = new SevCheckOptions { QemuBinary = config.QemuPath, FirmwarePath = config.FirmwarePath, ProbeOtherQemus = false };
         var report = await HostCheck.RunAsync(new LinuxHostProbe(options.QemuTimeout), options, cancellationToken).ConfigureAwait(false);
         try
         {

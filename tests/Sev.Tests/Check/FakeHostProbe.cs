@@ -24,7 +24,13 @@ internal sealed class FakeHostProbe : IHostProbe
 
     public QemuProbeResult Qemu { get; set; } = new(
         "/usr/bin/qemu-system-x86_64", QemuVersion.Parse("QEMU emulator version 9.1.0"), null, "kvm",
-        new SevCapabilities(51, 1, true, true), null);
+        new SevCapabilities(51, 1, true, true), null, RecordedQemu.Qemu10.Objects);
+
+    /// <summary>Other binaries by path (the system's, the backports one); a path not here is "not found".</summary>
+    public Dictionary<string, QemuProbeResult> OtherQemus { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every binary asked for, in order.</summary>
+    public List<string> QemusAsked { get; } = [];
 
     public Dictionary<string, FirmwareInfo> Firmware { get; } = new(StringComparer.Ordinal);
 
@@ -87,6 +93,18 @@ internal sealed class FakeHostProbe : IHostProbe
 
     public Task<QemuProbeResult> ProbeQemuAsync(string binary, bool useKvm, CancellationToken cancellationToken)
     {
+        QemusAsked.Add(binary);
+        if (OtherQemus.TryGetValue(binary, out var other))
+        {
+            return Task.FromResult(other);
+        }
+
+        // The first call is the configured vm.qemu: it gets Qemu, as before.
+        if (QemusAsked.Count > 1)
+        {
+            return Task.FromResult(new QemuProbeResult(null, null, $"{binary} not found", null, null, null));
+        }
+
         QemuAskedWithKvm = useKvm;
         return Task.FromResult(Qemu with { Accelerator = useKvm ? "kvm" : "tcg" });
     }

@@ -40,7 +40,7 @@ public sealed class HostCheckTests
             [
                 "cpu.vendor", "cpu.sev", "cpu.sev-es", "cpu.sev-snp", "kernel.mem_encrypt", "kernel.version",
                 "kvm.module", "kvm_amd.sev", "kvm_amd.sev_es", "kvm_amd.sev_snp", "dev.sev", "dev.kvm", "kvm.sev",
-                "qemu.version", "qemu.sev-snp-guest", "qemu.sev-capabilities", "firmware.hashes-table", "firmware.snp-metadata",
+                "qemu.version", "qemu.sev-guest", "qemu.sev-snp-guest", "qemu.sev-capabilities", "firmware.hashes-table", "firmware.snp-metadata",
             ],
             report.Items.Select(i => i.Name));
     }
@@ -228,27 +228,63 @@ public sealed class HostCheckTests
     public async Task Qemu_7_2_refuses_snp_but_not_sev()
     {
         var probe = FakeHostProbe.SevReadyEpyc();
-        probe.Qemu = probe.Qemu with { Version = QemuVersion.Parse("QEMU emulator version 7.2.22") };
+        probe.Qemu = RecordedQemu.Qemu72.Probe(HostPaths.SystemQemu) with { Capabilities = probe.Qemu.Capabilities, CapabilitiesError = null };
 
         var report = await Run(probe);
 
         Assert.True(report.CanRun(SevMode.Sev));
+        Assert.True(report.CanRun(SevMode.SevEs));
         Assert.False(report.CanRun(SevMode.SevSnp));
         var snp = Item(report, "qemu.sev-snp-guest");
-        Assert.Contains("9.1", snp.Evidence, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Missing, snp.Status);
+        Assert.Contains("has no sev-snp-guest object", snp.Evidence, StringComparison.Ordinal);
+        Assert.Equal([snp], report.Readiness(SevMode.SevSnp).Blockers);
         Assert.Equal(new QemuVersion(7, 2, 22), report.Facts.Qemu!.Version);
+        Assert.Same(probe.Qemu.Objects, report.Facts.QemuObjects);
     }
 
     [Fact]
-    public async Task Qemu_older_than_6_2_cannot_do_kernel_hashes()
+    public async Task The_version_alone_decides_nothing()
     {
+        // A "9.1" whose binary reports no sev-snp-guest (built without it) cannot launch SNP.
         var probe = FakeHostProbe.SevReadyEpyc();
-        probe.Qemu = probe.Qemu with { Version = QemuVersion.Parse("QEMU emulator version 6.1.0") };
+        probe.Qemu = probe.Qemu with { Objects = RecordedQemu.Qemu72.Objects };
 
         var report = await Run(probe);
 
-        Assert.Equal(CheckStatus.Missing, Item(report, "qemu.version").Status);
+        Assert.False(report.CanRun(SevMode.SevSnp));
+        Assert.Contains("QEMU 9.1.0", Item(report, "qemu.sev-snp-guest").Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Qemu_without_kernel_hashes_cannot_run_sev_pods()
+    {
+        var probe = FakeHostProbe.SevReadyEpyc();
+        var sev = RecordedQemu.Qemu72.Objects.SevGuest!.Where(p => p != "kernel-hashes").ToArray();
+        probe.Qemu = probe.Qemu with { Version = QemuVersion.Parse("QEMU emulator version 6.1.0"), Objects = new QemuSevObjects(sev, null) };
+
+        var report = await Run(probe);
+
+        Assert.Equal(CheckStatus.Ok, Item(report, "qemu.version").Status);
+        var item = Item(report, "qemu.sev-guest");
+        Assert.Equal(CheckStatus.Missing, item.Status);
+        Assert.Contains("no kernel-hashes property", item.Evidence, StringComparison.Ordinal);
         Assert.False(report.CanRun(SevMode.Sev));
+        Assert.False(report.CanRun(SevMode.SevEs));
+    }
+
+    [Fact]
+    public async Task Unreadable_version_is_advisory_when_the_objects_answered()
+    {
+        var probe = FakeHostProbe.SevReadyEpyc();
+        probe.Qemu = probe.Qemu with { Version = null, VersionError = "--version printed nothing" };
+
+        var report = await Run(probe);
+
+        var item = Item(report, "qemu.version");
+        Assert.Equal(CheckStatus.Unknown, item.Status);
+        Assert.Empty(item.Gates);
+        Assert.True(report.CanRun(SevMode.SevSnp));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class SevCheckCommandTests
 
         Assert.Equal(SevCheckCommand.ExitReady, exit);
         var lines = output.Split('\n');
-        Assert.Equal(18, lines.Count(l => l.StartsWith("  ok ", StringComparison.Ordinal)));
+        Assert.Equal(19, lines.Count(l => l.StartsWith("  ok ", StringComparison.Ordinal)));
         Assert.Contains("SEV pods:     can run here", output, StringComparison.Ordinal);
         Assert.Contains("SEV-SNP pods: can run here", output, StringComparison.Ordinal);
     }
@@ -89,7 +89,7 @@ public sealed class SevCheckCommandTests
 
         using var doc = JsonDocument.Parse(stdout.ToString());
         var root = doc.RootElement;
-        Assert.Equal(18, root.GetProperty("items").GetArrayLength());
+        Assert.Equal(19, root.GetProperty("items").GetArrayLength());
         Assert.Equal(root.GetProperty("sevReady").GetBoolean() ? 0 : 1, exit);
         var qemu = root.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("name").GetString() == "qemu.version");
         Assert.Equal("ok", qemu.GetProperty("status").GetString());

@@ -137,6 +137,20 @@ public sealed class SevLaunchPlannerTests
     }
 
     [Fact]
+    public void Snp_follows_the_objects_qemu_reported_not_its_version()
+    {
+        // QEMU 7.2's recorded objects refuse SNP with the object's reason; an "8.2" reporting
+        // QEMU 10's objects (a backport) gets the SNP plan.
+        var old = new SevHostFacts(51, 1, 1, 509, 100, RecordedQemu.Qemu72.Version, true, RecordedQemu.Qemu72.Objects);
+        var backport = old with { Qemu = QemuVersion.Parse("QEMU emulator version 8.2.0"), QemuObjects = RecordedQemu.Qemu10.Objects };
+
+        var ex = Assert.Throws<SevUnavailableException>(() => SevLaunchPlanner.Compose(Request(SevMode.SevSnp), old));
+
+        Assert.Equal("QEMU 7.2.22 has no sev-snp-guest object (upstream QEMU added it in 9.1)", Assert.Single(ex.Reasons));
+        Assert.StartsWith("sev-snp-guest,", SevLaunchPlanner.Compose(Request(SevMode.SevSnp), backport).Arguments[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_cbit_is_refused()
     {
         var facts = new SevHostFacts(null, null, 1, null, null, null, false);
