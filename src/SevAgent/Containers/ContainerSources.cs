@@ -58,7 +58,7 @@ internal sealed class ContainerSources
             {
                 { Kind: GuestMountKind.SharedPath } =>
                     await _mounter.ResolveSharedAsync(mount.Name, what + " shared_path", cancellationToken).ConfigureAwait(false),
-                { Kind: GuestMountKind.Scsi, Scsi: { } disk } => await MountScsiAsync(disk, container, index, what, cancellationToken).ConfigureAwait(false),
+                { Kind: GuestMountKind.Scsi, Scsi: { } disk } => await MountScsiAsync(disk, mount.Name, container, index, what, cancellationToken).ConfigureAwait(false),
                 { Kind: GuestMountKind.PodTmpfs, Tmpfs: { } tmpfs } =>
                     await _mounter.EnsurePodTmpfsAsync(tmpfs, what + " pod_tmpfs", cancellationToken).ConfigureAwait(false),
                 { Kind: GuestMountKind.CopiedVolume } => _mounter.Copies.Resolve(mount.Name, what + " copied_volume"),
@@ -71,11 +71,32 @@ internal sealed class ContainerSources
         return sources;
     }
 
-    private async Task<string> MountScsiAsync(ScsiDisk disk, Container container, int index, string what, CancellationToken cancellationToken)
+    // The disk is mounted under the bundle; with a file name (a single-file volume's image) the
+    // source is that file in the disk's root, a plain name checked before anything is mounted and
+    // a regular file, never a link (the host made the image, but a guest path it names must stay
+    // inside the disk).
+    private async Task<string> MountScsiAsync(ScsiDisk disk, string file, Container container, int index, string what, CancellationToken cancellationToken)
     {
+        if (file.Length > 0)
+        {
+            PathGuard.CheckId(file, $"container {container.Id}: {what} scsi_file");
+        }
+
         var target = Path.Combine(container.BundleDir, "mounts", index.ToString(CultureInfo.InvariantCulture));
         await _mounter.MountScsiAsync(disk, target, $"container {container.Id} {what}", cancellationToken).ConfigureAwait(false);
         container.Mounts.Add(target);
-        return target;
+        if (file.Length == 0)
+        {
+            return target;
+        }
+
+        var source = new FileInfo(Path.Combine(target, file));
+        if (!source.Exists || source.LinkTarget is not null)
+        {
+            throw AgentException.InvalidArgument(
+                $"container {container.Id}: {what} scsi_file '{file}' is not a regular file in the root of SCSI disk {disk.Target}: the host's disk image does not hold the volume");
+        }
+
+        return source.FullName;
     }
 }

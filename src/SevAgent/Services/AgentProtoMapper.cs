@@ -152,7 +152,7 @@ internal static class AgentProtoMapper
     private static GuestMountSpec ToSpec(GuestMount mount) => mount.SourceCase switch
     {
         GuestMount.SourceOneofCase.SharedPath => new GuestMountSpec(mount.Destination, GuestMountKind.SharedPath, mount.SharedPath),
-        GuestMount.SourceOneofCase.Scsi => new GuestMountSpec(mount.Destination, GuestMountKind.Scsi, string.Empty, Scsi: ToDisk(mount.Scsi)),
+        GuestMount.SourceOneofCase.Scsi => new GuestMountSpec(mount.Destination, GuestMountKind.Scsi, mount.ScsiFile, Scsi: ToDisk(mount.Scsi)),
         GuestMount.SourceOneofCase.PodTmpfs => new GuestMountSpec(
             mount.Destination, GuestMountKind.PodTmpfs, mount.PodTmpfs.Name, Tmpfs: new PodTmpfsSpec(mount.PodTmpfs.Name, mount.PodTmpfs.SizeBytes)),
         GuestMount.SourceOneofCase.CopiedVolume => new GuestMountSpec(mount.Destination, GuestMountKind.CopiedVolume, mount.CopiedVolume),

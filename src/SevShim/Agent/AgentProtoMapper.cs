@@ -89,6 +89,7 @@ internal static class AgentProtoMapper
         {
             Destination = m.Destination,
             Scsi = new Proto.ScsiRootfs { Target = target, Lun = 0, FsType = "ext4", Options = m.ScsiReadOnly ? "ro" : string.Empty },
+            ScsiFile = m.ScsiFile ?? string.Empty,
         },
         _ => new Proto.GuestMount { Destination = m.Destination, SharedPath = m.SharedPath },
     };

@@ -27,4 +27,7 @@ internal sealed record GuestMountMapping(string Destination, string SharedPath)
 
     /// <summary>With <see cref="ScsiTarget"/>: the guest mounts the disk read-only.</summary>
     public bool ScsiReadOnly { get; init; }
+
+    /// <summary>With <see cref="ScsiTarget"/>: the one file in the disk's root that is the source (a single-file volume), or null for the disk's root.</summary>
+    public string? ScsiFile { get; init; }
 }

@@ -10,7 +10,7 @@ namespace SevShim.Rootfs;
 /// volumes are "..data" links into a timestamped folder, and the guest must see the same swap),
 /// so nothing outside the folder the spec names is read. A volume is capped at
 /// <see cref="MaxBytes"/> and <see cref="MaxEntries"/> (the agent link carries it in one message;
-/// Kubernetes caps configmaps and secrets at 1 MiB); a folder that does not fit
+/// Kubernetes caps configmaps and secrets at 1 MiB); a volume that does not fit
 /// (<see cref="FitsCopy"/>) becomes an ext4 disk image instead (<see cref="Sandbox.ContainerStorage"/>).
 /// </summary>
 internal static class HostVolumeReader
@@ -159,7 +159,7 @@ internal static class HostVolumeReader
     private static ShimException TooLarge(CopiedVolume volume, string destination, string what) => new(
         ShimErrorKind.InvalidArgument,
         $"sevshim: the volume {volume.HostSource} mounted at {destination} has {what}, too large to copy into the pod VM " +
-        "(rootfs mode \"block\" copies volumes, it shares no host folder; a folder too large to copy becomes a disk image when " +
-        "its container is created, a single file cannot): make the volume smaller, or, for pods without " +
+        "(rootfs mode \"block\" copies volumes, it shares no host folder; a volume already too large when its container is " +
+        "created becomes a disk image instead, this one grew past the limit later): create the container again, or, for pods without " +
         "memory encryption only (confidential.mode = \"none\"), set rootfs.mode = \"shared\"");
 }

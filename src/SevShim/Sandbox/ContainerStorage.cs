@@ -2,7 +2,9 @@ using System.Runtime.Versioning;
 using Serilog;
 using SevShim.Agent;
 using SevShim.Config;
+using SevRuntime.Posix;
 using SevShim.Errors;
+using SevShim.Native;
 using SevShim.Qemu;
 using SevShim.Rootfs;
 
@@ -98,11 +100,12 @@ internal sealed class ContainerStorage : IAsyncDisposable
     public ValueTask DisposeAsync() => _volumes.DisposeAsync();
 
     /// <summary>
-    /// Each copied folder volume over the copy path's limits (<see cref="HostVolumeReader.FitsCopy"/>)
-    /// becomes an ext4 image of the folder on a SCSI disk of its own, mounted read-only in the guest
-    /// when the bind is (decision 16): the mappings with those volumes replaced, the disks added to
-    /// <paramref name="disks"/>. An image is the folder as it was at create: unlike a copy, later
-    /// changes on the host do not reach it.
+    /// Each copied volume over the copy path's limits (<see cref="HostVolumeReader.FitsCopy"/>)
+    /// becomes an ext4 image on a SCSI disk of its own, mounted read-only in the guest when the
+    /// bind is (decision 16): a folder's image is the folder, a single file's holds that file as
+    /// <see cref="ImageFileName"/> in its root, which the guest binds. The mappings come back with
+    /// those volumes replaced, the disks added to <paramref name="disks"/>. An image is the volume
+    /// as it was at create: unlike a copy, later changes on the host do not reach it.
     /// </summary>
     private async Task<IReadOnlyList<GuestMountMapping>> AttachLargeVolumesAsync(
         IReadOnlyList<GuestMountMapping> mounts, List<ScsiDisk> disks, CancellationToken cancellationToken)
@@ -110,19 +113,73 @@ internal sealed class ContainerStorage : IAsyncDisposable
         var result = new List<GuestMountMapping>(mounts.Count);
         foreach (var mount in mounts)
         {
-            if (mount.Copy is not { IsFile: false } volume || HostVolumeReader.FitsCopy(volume))
+            if (mount.Copy is not { } volume || HostVolumeReader.FitsCopy(volume))
             {
                 result.Add(mount);
                 continue;
             }
 
-            var disk = await AttachImageAsync(volume.HostSource, volume.Name, "volume", cancellationToken).ConfigureAwait(false);
+            var disk = volume.IsFile
+                ? await AttachFileImageAsync(volume, cancellationToken).ConfigureAwait(false)
+                : await AttachImageAsync(volume.HostSource, volume.Name, "volume", cancellationToken).ConfigureAwait(false);
             disks.Add(disk);
-            result.Add(mount with { Copy = null, ScsiTarget = disk.Target, ScsiReadOnly = volume.ReadOnly });
+            result.Add(mount with { Copy = null, ScsiTarget = disk.Target, ScsiReadOnly = volume.ReadOnly, ScsiFile = volume.IsFile ? ImageFileName : null });
             _log.Information("volume {Source} at {Destination} is too large to copy: attached as an ext4 disk image (SCSI target {Target})", volume.HostSource, mount.Destination, disk.Target);
         }
 
         return result;
+    }
+
+    /// <summary>The name a single-file volume has in the root of its disk image.</summary>
+    internal const string ImageFileName = "volume";
+
+    // mke2fs -d copies a folder, so a single file is bind-mounted (it may live on any file system,
+    // a hard link could not reach it) onto <pod>/disks/<name>.d/volume for the image's making and
+    // unmounted right after. The folder is removed only once nothing is mounted in it.
+    private async Task<ScsiDisk> AttachFileImageAsync(CopiedVolume volume, CancellationToken cancellationToken)
+    {
+        var staging = Path.Combine(_vm.Layout.Directory, "disks", volume.Name + ".d");
+        Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var target = Path.Combine(staging, ImageFileName);
+        try
+        {
+            using (File.Open(target, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+
+            try
+            {
+                LibC.Mount(Path.GetFullPath(volume.HostSource), target, null, Posix.MS_BIND, null);
+            }
+            catch (IOException ex)
+            {
+                throw new ShimException(ShimErrorKind.Internal, $"sevshim: the volume {volume.HostSource} could not be read for its disk image: {ex.Message}", ex);
+            }
+
+            try
+            {
+                return await AttachImageAsync(staging, volume.Name, "volume", cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                var errno = LibC.Unmount(target, Posix.MNT_DETACH);
+                if (errno != 0 && errno != Posix.EINVAL)
+                {
+                    _log.Warning("unmounting {Target} failed with errno {Errno}", target, errno);
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                HostMounter.RemoveDirectory(staging);
+            }
+            catch (Exception ex) when (ex is ShimException or IOException or UnauthorizedAccessException)
+            {
+                _log.Error("{Message}", ex.Message);
+            }
+        }
     }
 
     // The folder (a container's rootfs, mounted on the host in the staging folder, or a volume) is

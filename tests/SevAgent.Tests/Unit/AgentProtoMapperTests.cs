@@ -14,7 +14,7 @@ public sealed class AgentProtoMapperTests
     {
         var request = new CreateContainerRequest { ContainerId = "c1", OciSpecJson = "{}" };
         request.GuestMounts.Add(new GuestMount { Destination = "/a", SharedPath = "vol/a" });
-        request.GuestMounts.Add(new GuestMount { Destination = "/b", Scsi = new ScsiRootfs { Target = 2, Lun = 3, FsType = "xfs" } });
+        request.GuestMounts.Add(new GuestMount { Destination = "/b", Scsi = new ScsiRootfs { Target = 2, Lun = 3, FsType = "xfs" }, ScsiFile = "volume" });
         request.GuestMounts.Add(new GuestMount { Destination = "/dev/shm", PodTmpfs = new PodTmpfs { Name = "shm", SizeBytes = 64 } });
         request.GuestMounts.Add(new GuestMount { Destination = "/c", CopiedVolume = "c1.0" });
         request.GuestMounts.Add(new GuestMount { Destination = "/d", PodDirectory = "cache" });
@@ -30,6 +30,7 @@ public sealed class AgentProtoMapperTests
             spec.Mounts.Select(m => m.Kind));
         Assert.Equal("vol/a", spec.Mounts[0].Name);
         Assert.Equal(new ScsiDisk(2, 3, "xfs", string.Empty), spec.Mounts[1].Scsi);
+        Assert.Equal("volume", spec.Mounts[1].Name);
         Assert.Equal(new PodTmpfsSpec("shm", 64), spec.Mounts[2].Tmpfs);
         Assert.Equal(new NamespaceJoinSpec("ipc", "pause"), Assert.Single(spec.NamespaceJoins));
     }

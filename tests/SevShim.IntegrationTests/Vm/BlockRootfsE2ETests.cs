@@ -98,7 +98,9 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
     /// Folders over the copy path's limits (decision 16) reach the guest as ext4 disk images: one
     /// of more than 4096 entries bound read-only (writes fail with EROFS, the root keeps the host
     /// folder's owner and mode) and one of more than 8 MiB bound read-write (a write stays in the
-    /// image, never reaches the host). Delete detaches and removes both images.
+    /// image, never reaches the host), and a single file of more than 8 MiB bound read-only (its
+    /// image holds the file, which the guest binds with its size, content, mode and owner; the
+    /// bind mount that made the image is gone). Delete detaches and removes every image.
     /// </summary>
     private async Task VolumesTooLargeToCopyAreDiskImagesAsync(QemuSandbox sandbox, string bundle, string io, CancellationToken ct)
     {
@@ -123,29 +125,49 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
             blob.SetLength(HostVolumeReader.MaxBytes + (1 << 20));
         }
 
+        var single = Path.Combine(_dir.FullName, "single.bin");
+        using (var file = File.Create(single))
+        {
+            file.SetLength(HostVolumeReader.MaxBytes + (2 << 20));
+            file.Seek(-8, SeekOrigin.End);
+            file.Write("tail-end"u8);
+        }
+
+        File.SetUnixFileMode(single, (UnixFileMode)0x1A4); // 0644
+        using (var chown = System.Diagnostics.Process.Start("chown", ["1234:4321", single]))
+        {
+            await chown.WaitForExitAsync(ct);
+            Assert.Equal(0, chown.ExitCode);
+        }
+
         var spec = System.Text.Json.Nodes.JsonNode.Parse(GuestFixture.Spec(
-            "awk '$2==\"/data\"||$2==\"/big\"{split($4,o,\",\"); print $2, $3, o[1]}' /proc/mounts | sort; " +
+            "awk '$2==\"/data\"||$2==\"/big\"||$2==\"/single.bin\"{split($4,o,\",\"); print $2, $3, o[1]}' /proc/mounts | sort; " +
             "ls /data | wc -l; stat -c '%a %u %g' /data; touch /data/f0 2>&1; echo \"ro-write:$?\"; " +
-            "wc -c < /big/blob; echo written > /big/new && cat /big/new", many))!;
+            "wc -c < /big/blob; echo written > /big/new && cat /big/new; " +
+            "stat -c '%s %a %u %g' /single.bin; tail -c 8 /single.bin; echo", many))!;
         spec["mounts"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse($$"""{ "destination": "/big", "type": "bind", "source": "{{big}}", "options": ["rbind", "rw"] }"""));
+        spec["mounts"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse($$"""{ "destination": "/single.bin", "type": "bind", "source": "{{single}}", "options": ["rbind", "ro"] }"""));
         var stdout = Path.Combine(io, "c3-stdout");
         var stderr = Path.Combine(io, "c3-stderr");
         var disks = Path.Combine(sandbox.Layout.Directory, "disks");
         await sandbox.CreateContainerAsync(new ContainerCreateRequest("c3", bundle, spec.ToJsonString(), [], new StdioPaths(string.Empty, stdout, stderr, false)), ct);
-        Assert.Equal(3, Directory.GetFiles(disks, "*.ext4").Length); // the rootfs and both volumes
+        Assert.Equal(4, Directory.GetFiles(disks, "*.ext4").Length); // the rootfs and the three volumes
+        Assert.Empty(Directory.GetDirectories(disks)); // the single file's staging folder
+        Assert.Empty(MountTable.MountPointsUnder(disks));
         await sandbox.StartContainerAsync("c3", ct);
         var exit = await SandboxExits.NextAsync(sandbox.Events, "c3", string.Empty, ct);
 
         var lines = File.ReadAllText(stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
         Assert.True(exit.ExitStatus == 0, $"exit {exit.ExitStatus}; stdout: {File.ReadAllText(stdout)}; stderr: {File.ReadAllText(stderr)}");
         Assert.Equal(
-            ["/big ext4 rw", "/data ext4 ro", (HostVolumeReader.MaxEntries + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "775 1000 1000",
-                "touch: /data/f0: Read-only file system", "ro-write:1", (HostVolumeReader.MaxBytes + (1 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture), "written"],
+            ["/big ext4 rw", "/data ext4 ro", "/single.bin ext4 ro", (HostVolumeReader.MaxEntries + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "775 1000 1000",
+                "touch: /data/f0: Read-only file system", "ro-write:1", (HostVolumeReader.MaxBytes + (1 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture), "written",
+                (HostVolumeReader.MaxBytes + (2 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture) + " 644 1234 4321", "tail-end"],
             lines);
         Assert.False(File.Exists(Path.Combine(big, "new")), "the write into the volume's image reached the host folder");
 
         await sandbox.DeleteContainerAsync("c3", ct);
-        Assert.Empty(Directory.GetFiles(disks));
+        Assert.Empty(Directory.GetFileSystemEntries(disks));
         Assert.Empty(MountTable.MountPointsUnder(sandbox.Layout.Directory));
     }
 }
