@@ -23,4 +23,27 @@ public static class QemuBinary
             .Concat(["/usr/local/bin", "/usr/bin", "/usr/libexec", "/bin"]);
         return dirs.Select(d => Path.Combine(d, nameOrPath)).FirstOrDefault(File.Exists);
     }
+
+    /// <summary>
+    /// The data folder (ROMs, keymaps) of the QEMU at <paramref name="binaryPath"/> when it sits
+    /// beside the binary (&lt;prefix&gt;/bin/.. /share/qemu) somewhere other than /usr: null for a
+    /// system QEMU, which finds its own. Why: bookworm-backports' QEMU 10, unpacked privately by
+    /// scripts/qemu-backports.sh, is built non-relocatable (its <c>-L help</c> lists /usr/share/qemu
+    /// only), so without -L it loads the system QEMU 7.2's linuxboot_dma.bin and friends, or none
+    /// when the system has no QEMU.
+    /// </summary>
+    public static string? DataDirectory(string binaryPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(binaryPath);
+        var bin = Path.GetDirectoryName(Path.GetFullPath(binaryPath));
+        if (bin is null)
+        {
+            return null;
+        }
+
+        var data = Path.GetFullPath(Path.Combine(bin, "..", "share", "qemu"));
+        return data != SystemDataDirectory && Directory.Exists(data) ? data : null;
+    }
+
+    private const string SystemDataDirectory = "/usr/share/qemu";
 }

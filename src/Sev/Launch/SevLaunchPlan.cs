@@ -19,7 +19,7 @@ public sealed record SevLaunchPlan
     /// <summary>Properties for <c>-machine</c>, e.g. confidential-guest-support=sev0.</summary>
     public required IReadOnlyList<string> MachineProperties { get; init; }
 
-    /// <summary>Whole arguments: firmware (-drive pflash or -bios), -object, and -no-reboot where needed.</summary>
+    /// <summary>Whole arguments: firmware (-drive pflash or -bios), -object, and -S for pre-attestation (the pod line has -no-reboot, which SEV-ES and SNP need).</summary>
     public required IReadOnlyList<string> Arguments { get; init; }
 
     /// <summary>Properties for every virtio device: "iommu_platform=on" (empty for none).</summary>

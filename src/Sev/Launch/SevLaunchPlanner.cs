@@ -99,12 +99,12 @@ public static class SevLaunchPlanner
         // the firmware then uses the owner's TEK/TIK, so the owner can check the measurement.
         if (request.DhCertFile is not null)
         {
-            objectProperties.Add("dh-cert-file=" + EscapeOptionValue(request.DhCertFile));
+            objectProperties.Add("dh-cert-file=" + QemuOptionValue.Escape(request.DhCertFile));
         }
 
         if (request.SessionFile is not null)
         {
-            objectProperties.Add("session-file=" + EscapeOptionValue(request.SessionFile));
+            objectProperties.Add("session-file=" + QemuOptionValue.Escape(request.SessionFile));
         }
 
         var sevObject = string.Join(',', objectProperties);
@@ -113,10 +113,12 @@ public static class SevLaunchPlanner
         // measured image). SNP: -bios, because pflash fails with guest_memfd (SEV.md 2.2).
         string[] firmware = snp
             ? ["-bios", request.FirmwarePath]
-            : ["-drive", $"if=pflash,format=raw,unit=0,file={EscapeOptionValue(request.FirmwarePath)},readonly=on"];
+            : ["-drive", $"if=pflash,format=raw,unit=0,file={QemuOptionValue.Escape(request.FirmwarePath)},readonly=on"];
 
-        // SEV-ES and SNP (policy ES bit, or SNP): no SMM, split irqchip as Kata does, no reboot
-        // (the encrypted register state cannot be reset).
+        // SEV-ES and SNP (policy ES bit, or SNP): no SMM, split irqchip as Kata does. They also
+        // need -no-reboot (the encrypted register state cannot be reset), which every pod VM's
+        // line carries already (SevShim's QemuCommandLine: a guest reboot ends the pod), so the
+        // plan does not add it a second time.
         var encryptedState = snp || (policy & SevPolicy.SevEsBit) != 0;
         var machine = new List<string> { "confidential-guest-support=" + request.ObjectId };
         var args = new List<string>(firmware) { "-object", sevObject };
@@ -124,7 +126,6 @@ public static class SevLaunchPlanner
         {
             machine.Add("smm=off");
             machine.Add("kernel-irqchip=split");
-            args.Add("-no-reboot");
         }
 
         // Paused after LAUNCH_MEASURE (machine-init-done) in state launch-secret (SEV.md 2.5).
@@ -144,7 +145,4 @@ public static class SevLaunchPlanner
             SwiotlbSlabs = slabs,
         };
     }
-
-    /// <summary>QEMU option values double a literal comma (QemuOpts/keyval syntax).</summary>
-    internal static string EscapeOptionValue(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 }

@@ -1,3 +1,4 @@
+using Sev;
 using Serilog;
 using SevShim.Agent;
 using SevShim.Config;
@@ -17,16 +18,16 @@ namespace SevShim.Confidential;
 internal static class GuestSevVerifier
 {
     /// <summary>The feature that <paramref name="mode"/> needs, or None for mode "none".</summary>
-    public static GuestSevFeatures Required(ConfidentialMode mode) => mode switch
+    public static GuestSevFeatures Required(SevMode mode) => mode switch
     {
-        ConfidentialMode.Sev => GuestSevFeatures.Sev,
-        ConfidentialMode.SevEs => GuestSevFeatures.SevEs,
-        ConfidentialMode.SevSnp => GuestSevFeatures.Snp,
+        SevMode.Sev => GuestSevFeatures.Sev,
+        SevMode.SevEs => GuestSevFeatures.SevEs,
+        SevMode.SevSnp => GuestSevFeatures.Snp,
         _ => GuestSevFeatures.None,
     };
 
     /// <summary>Judges <paramref name="status"/> (null when the agent sent none) against <paramref name="mode"/>.</summary>
-    public static GuestSevVerdict Evaluate(ConfidentialMode mode, GuestSevStatus? status)
+    public static GuestSevVerdict Evaluate(SevMode mode, GuestSevStatus? status)
     {
         var required = Required(mode);
         GuestSevFeatures? msr = status is { MsrKnown: true } known ? FromMsr(known.MsrValue) : null;
@@ -54,7 +55,7 @@ internal static class GuestSevVerifier
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(log);
-        if (config.Confidential == ConfidentialMode.None)
+        if (config.Confidential == SevMode.None)
         {
             return;
         }

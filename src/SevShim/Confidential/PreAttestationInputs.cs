@@ -1,3 +1,4 @@
+using Sev;
 using System.Security.Cryptography;
 using Sev.Attestation;
 using Sev.Measurement;
@@ -78,8 +79,8 @@ internal static class PreAttestationInputs
 
         try
         {
-            var request = PodMeasureRequest.For(config, config.Confidential == ConfidentialMode.SevEs ? MeasurementMode.SevEs : MeasurementMode.Sev, kernelPath, initrdPath, commandLine);
-            IEnumerable<MeasureRequest> variants = config.Confidential == ConfidentialMode.SevEs
+            var request = PodMeasureRequest.For(config, config.Confidential == SevMode.SevEs ? MeasurementMode.SevEs : MeasurementMode.Sev, kernelPath, initrdPath, commandLine);
+            IEnumerable<MeasureRequest> variants = config.Confidential == SevMode.SevEs
                 ? [request with { VmsaStyle = VmsaStyle.Init2 }, request with { VmsaStyle = VmsaStyle.Legacy }]
                 : [request];
             return (variants.Select(v => (ReadOnlyMemory<byte>)v.Compute()).ToArray(), secretArea);

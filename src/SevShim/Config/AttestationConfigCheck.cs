@@ -1,3 +1,5 @@
+using Sev;
+
 namespace SevShim.Config;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal static class AttestationConfigCheck
     // Attestation "report" (SNP): the mode, the trust anchor, and nothing of pre-attestation's.
     private static IEnumerable<string> CheckReport(ShimConfig c, string source, (string Key, bool IsSet)[] set)
     {
-        if (c.Confidential != ConfidentialMode.SevSnp)
+        if (c.Confidential != SevMode.SevSnp)
         {
             yield return $"{source}: key 'confidential.attestation' = \"report\" needs confidential.mode = \"sev-snp\" (SEV and SEV-ES guests have no attestation report: use \"pre\")";
         }
@@ -83,10 +85,10 @@ internal static class AttestationConfigCheck
             yield return $"{source}: key 'confidential.launch_digests' holds {digest[..8]}… of {digest.Length} hex digits: SEV and SEV-ES launch digests are 64 (SHA-256)";
         }
 
-        if (c.Confidential is not (ConfidentialMode.Sev or ConfidentialMode.SevEs))
+        if (c.Confidential is not (SevMode.Sev or SevMode.SevEs))
         {
             yield return $"{source}: key 'confidential.attestation' = \"pre\" needs confidential.mode = \"sev\" or \"sev-es\" " +
-                (c.Confidential == ConfidentialMode.None
+                (c.Confidential == SevMode.None
                     ? "(a pod without encryption has no launch measurement)"
                     : "(SEV-SNP has no QMP launch measurement: verify SNP guests from their attestation report)");
         }

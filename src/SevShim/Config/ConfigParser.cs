@@ -1,3 +1,4 @@
+using Sev;
 using Sev.Launch;
 using Tomlyn;
 using Tomlyn.Parsing;
@@ -89,7 +90,7 @@ internal static class ConfigParser
         {
             // ARCHITECTURE decision 7: block is the default when confidential, so the host does not
             // serve files to a running confidential guest.
-            config = config with { Rootfs = config.Confidential == ConfidentialMode.None ? RootfsMode.Shared : RootfsMode.Block };
+            config = config with { Rootfs = config.Confidential == SevMode.None ? RootfsMode.Shared : RootfsMode.Block };
         }
 
         errors.AddRange(CrossCheck(config, source, entries));
@@ -110,7 +111,7 @@ internal static class ConfigParser
     /// </summary>
     private static IEnumerable<string> CrossCheck(ShimConfig c, string source, List<(string Key, ValueSyntax Value, int Line)> entries)
     {
-        if (c.SevPolicyOverride is { } policy && SevPolicy.Problem(c.Confidential.ToSevMode(), policy) is { } problem)
+        if (c.SevPolicyOverride is { } policy && SevPolicy.Problem(c.Confidential, policy) is { } problem)
         {
             var line = entries.First(e => e.Key == "confidential.policy").Line;
             yield return $"{source}:{line}: key 'confidential.policy' = {SevPolicy.Hex(policy)} {problem}";

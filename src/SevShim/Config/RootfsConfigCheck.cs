@@ -1,3 +1,5 @@
+using Sev;
+
 namespace SevShim.Config;
 
 /// <summary>
@@ -17,7 +19,7 @@ internal static class RootfsConfigCheck
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(lines);
-        if (c.Rootfs != RootfsMode.Shared || c.Confidential == ConfidentialMode.None)
+        if (c.Rootfs != RootfsMode.Shared || c.Confidential == SevMode.None)
         {
             yield break;
         }

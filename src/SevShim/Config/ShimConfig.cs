@@ -1,3 +1,4 @@
+using Sev;
 using Sev.Launch;
 
 namespace SevShim.Config;
@@ -34,7 +35,7 @@ internal sealed record ShimConfig
     public int MemoryMib { get; init; } = 2048;
 
     /// <summary>Required memory encryption (confidential.mode); the shipped default is SEV.</summary>
-    public ConfidentialMode Confidential { get; init; } = ConfidentialMode.Sev;
+    public SevMode Confidential { get; init; } = SevMode.Sev;
 
     /// <summary>Explicit guest policy (confidential.policy), or null for the mode's default.</summary>
     public ulong? SevPolicyOverride { get; init; }
@@ -114,7 +115,7 @@ internal sealed record ShimConfig
     /// ARCHITECTURE decision 8's default for the mode); null when the pod is not confidential.
     /// </summary>
     public ulong? EffectiveSevPolicy =>
-        Confidential == ConfidentialMode.None ? null : SevPolicy.Effective(Confidential.ToSevMode(), SevPolicyOverride);
+        Confidential == SevMode.None ? null : SevPolicy.Effective(Confidential, SevPolicyOverride);
 
     /// <summary>
     /// The guest kernel's swiotlb= slab count (src/Sev's <see cref="SwiotlbSize.Slabs"/>, which

@@ -21,7 +21,7 @@ internal static class ConfidentialPlanner
     public static async Task<SevLaunchPlan?> PlanAsync(ShimConfig config, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Confidential == ConfidentialMode.None)
+        if (config.Confidential == SevMode.None)
         {
             return null;
         }
@@ -33,7 +33,7 @@ internal static class ConfidentialPlanner
             return SevLaunchPlanner.Build(
                 new SevLaunchRequest
                 {
-                    Mode = config.Confidential.ToSevMode(),
+                    Mode = config.Confidential,
                     Policy = config.SevPolicyOverride,
                     FirmwarePath = config.FirmwarePath,
                     GuestMemoryMiB = config.MemoryMib,

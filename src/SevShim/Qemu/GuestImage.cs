@@ -1,3 +1,4 @@
+using Sev;
 using System.Text.Json;
 using SevShim.Config;
 using SevShim.Errors;
@@ -28,7 +29,7 @@ internal sealed record GuestImage(string KernelPath, string InitrdPath, string K
         Require(config.InitrdPath, "vm.initrd");
         var kernel = config.KernelPath;
         var vmlinux = Path.Combine(Path.GetDirectoryName(kernel) ?? "/", "vmlinux");
-        if (config.Confidential == ConfidentialMode.None && File.Exists(vmlinux))
+        if (config.Confidential == SevMode.None && File.Exists(vmlinux))
         {
             kernel = vmlinux;
         }

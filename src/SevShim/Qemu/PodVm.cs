@@ -1,3 +1,4 @@
+using Sev;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
@@ -69,7 +70,7 @@ internal sealed class PodVm : IAsyncDisposable
         UnencryptedPodWarning.LogIfUnencrypted(config, log);
         var layout = PodStateLayout.For(stateRoot, sandboxId);
         var image = GuestImage.Resolve(config);
-        var accel = AcceleratorSelector.SelectForHost(confidential: config.Confidential != ConfidentialMode.None);
+        var accel = AcceleratorSelector.SelectForHost(confidential: config.Confidential != SevMode.None);
         log.Information("pod VM accelerator: {Reason}", accel.Reason);
         var cmdline = confidential is null ? image.KernelCommandLine : string.Join(' ', confidential.KernelParameters.Prepend(image.KernelCommandLine));
         if (config.AgentLogLevel != "info")
@@ -98,7 +99,8 @@ internal sealed class PodVm : IAsyncDisposable
             var spec = new QemuVmSpec(
                 sandboxId, accel.Accelerator, config.Vcpus, config.MemoryMib, image.KernelPath, image.InitrdPath, cmdline, layout, confidential,
                 nics.Select((n, i) => new QemuNic("net" + i.ToString(CultureInfo.InvariantCulture), (int)n.TapFd.DangerousGetHandle(), n.Interface.MacText)).ToList(),
-                ShareFolder: share);
+                ShareFolder: share,
+                DataDirectory: global::Qemu.QemuBinary.Resolve(config.QemuPath) is { } binary ? global::Qemu.QemuBinary.DataDirectory(binary) : null);
             qemu = await QemuProcess.StartAsync(config.QemuPath, QemuCommandLine.Build(spec), log, nics.Select(n => (SafeHandle)n.TapFd).ToList()).ConfigureAwait(false);
             var vm = new PodVm(layout, qemu, log) { SnpAttestation = snp };
             if (attestation is not null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Qemu;
 using SevAgentProto;
 
 namespace SevShim.Qemu;
@@ -94,21 +95,26 @@ internal static class QemuCommandLine
             "-no-user-config",
             "-display", "none",
             "-no-reboot",
-            "-qmp", $"unix:{Escape(state.QmpSocket)},server=on,wait=off",
-            "-chardev", $"file,id=console0,path={Escape(state.ConsoleLog)}",
+            "-qmp", $"unix:{QemuOptionValue.Escape(state.QmpSocket)},server=on,wait=off",
+            "-chardev", $"file,id=console0,path={QemuOptionValue.Escape(state.ConsoleLog)}",
             "-serial", "chardev:console0",
-            "-chardev", $"socket,id={AgentChardevId},path={Escape(state.AgentSocket)},server=on,wait=off",
+            "-chardev", $"socket,id={AgentChardevId},path={QemuOptionValue.Escape(state.AgentSocket)},server=on,wait=off",
             "-device", $"virtio-serial-pci,id=vserial0,{virtio}",
             "-device", $"virtserialport,bus=vserial0.0,chardev={AgentChardevId},name={AgentConstants.VirtioSerialPortName}",
             // The stdio link (ARCHITECTURE.md decision 3): process stdio off gRPC, on a port of its own.
-            "-chardev", $"socket,id={StdioChardevId},path={Escape(state.StdioSocket)},server=on,wait=off",
+            "-chardev", $"socket,id={StdioChardevId},path={QemuOptionValue.Escape(state.StdioSocket)},server=on,wait=off",
             "-device", $"virtserialport,bus=vserial0.0,chardev={StdioChardevId},name={AgentConstants.StdioPortName}",
             "-device", $"virtio-scsi-pci,id={ScsiControllerId},{virtio}",
         };
+        if (spec.DataDirectory is { } data)
+        {
+            args.AddRange(["-L", data]);
+        }
+
         if (spec.ShareFolder)
         {
             args.AddRange([
-                "-fsdev", $"local,id=share0,path={Escape(state.ShareDirectory)},security_model=passthrough,multidevs=remap",
+                "-fsdev", $"local,id=share0,path={QemuOptionValue.Escape(state.ShareDirectory)},security_model=passthrough,multidevs=remap",
                 "-device", $"virtio-9p-pci,fsdev=share0,mount_tag={AgentConstants.ShareMountTag},{virtio}",
             ]);
         }
@@ -129,10 +135,4 @@ internal static class QemuCommandLine
         args.AddRange(["-kernel", spec.KernelPath, "-initrd", spec.InitrdPath, "-append", spec.KernelCommandLine]);
         return args;
     }
-
-    /// <summary>
-    /// A value inside a QEMU option list: a comma ends the value, so a literal comma is doubled
-    /// (QEMU's QemuOpts quoting, docs/system/invocation).
-    /// </summary>
-    public static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 }

@@ -10,7 +10,8 @@ namespace SevShim.Qemu;
 /// parameters are joined by the caller). <paramref name="Nics"/>: the pod network's NICs, in
 /// order (none: the guest has only lo). <paramref name="ShareFolder"/>: the pod's virtio-9p share
 /// of <see cref="PodStateLayout.ShareDirectory"/> is attached (rootfs mode "shared" only; a
-/// confidential pod never gets one, decision 7).
+/// confidential pod never gets one, decision 7). <paramref name="DataDirectory"/>: the QEMU's own
+/// ROM folder, passed with -L ahead of its built-in ones (<see cref="global::Qemu.QemuBinary.DataDirectory"/>).
 /// </summary>
 internal sealed record QemuVmSpec(
     string SandboxId,
@@ -23,4 +24,5 @@ internal sealed record QemuVmSpec(
     PodStateLayout State,
     SevLaunchPlan? Confidential,
     IReadOnlyList<QemuNic>? Nics = null,
-    bool ShareFolder = false);
+    bool ShareFolder = false,
+    string? DataDirectory = null);

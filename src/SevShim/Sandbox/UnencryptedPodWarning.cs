@@ -1,3 +1,4 @@
+using Sev;
 using Serilog;
 using SevShim.Config;
 
@@ -23,7 +24,7 @@ internal static class UnencryptedPodWarning
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(log);
-        if (config.Confidential != ConfidentialMode.None)
+        if (config.Confidential != SevMode.None)
         {
             return false;
         }

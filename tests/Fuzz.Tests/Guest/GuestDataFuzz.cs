@@ -1,3 +1,4 @@
+using Sev;
 using CsCheck;
 using Fuzz.Tests.Harness;
 using Google.Protobuf;
@@ -92,7 +93,7 @@ public sealed class GuestDataFuzz(ITestOutputHelper output)
 
     private static void Judge(GuestInfo info)
     {
-        foreach (var mode in Enum.GetValues<ConfidentialMode>())
+        foreach (var mode in Enum.GetValues<SevMode>())
         {
             var verdict = GuestSevVerifier.Evaluate(mode, info.Sev);
             var required = GuestSevVerifier.Required(mode);

@@ -43,7 +43,6 @@ public sealed class SevLaunchPlannerTests
             [
                 "-drive", "if=pflash,format=raw,unit=0,file=/usr/share/sevshim/OVMF.amdsev.fd,readonly=on",
                 "-object", "sev-guest,id=sev0,policy=0x7,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on",
-                "-no-reboot",
             ],
             plan.Arguments);
         Assert.Equal("iommu_platform=on", plan.VirtioDeviceProperties);
@@ -83,7 +82,6 @@ public sealed class SevLaunchPlannerTests
             [
                 "-bios", "/usr/share/sevshim/OVMF.amdsev.fd",
                 "-object", "sev-snp-guest,id=sev0,policy=0x30000,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on",
-                "-no-reboot",
             ],
             plan.Arguments);
         Assert.Equal(["swiotlb=262144"], plan.KernelParameters);

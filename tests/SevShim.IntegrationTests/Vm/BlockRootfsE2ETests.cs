@@ -1,3 +1,4 @@
+using Sev;
 using Serilog;
 using SevShim.Config;
 using SevShim.IntegrationTests.Support;
@@ -39,7 +40,7 @@ public sealed class BlockRootfsE2ETests(ITestOutputHelper output) : IDisposable
         var stdout = Path.Combine(io, "c1-stdout");
         var stderr = Path.Combine(io, "c1-stderr");
         var options = new QemuSandboxOptions { StateRoot = Path.Combine(_dir.FullName, "state") };
-        var config = GuestFixture.Config() with { Confidential = ConfidentialMode.None, Rootfs = RootfsMode.Block };
+        var config = GuestFixture.Config() with { Confidential = SevMode.None, Rootfs = RootfsMode.Block };
 
         var sandbox = await QemuSandbox.BootAsync("blk-" + Guid.NewGuid().ToString("N")[..8], config, options, log, ct);
         var stateDir = sandbox.Layout.Directory;

@@ -1,3 +1,4 @@
+using Sev;
 using System.Diagnostics;
 using SevShim.Config;
 using TestSupport;
@@ -15,7 +16,7 @@ internal static class GuestFixture
         InitrdPath = Path.Combine(RepoPaths.GuestImageDir, "initrd.img"),
         Vcpus = 1,
         MemoryMib = 512,
-        Confidential = ConfidentialMode.None,
+        Confidential = SevMode.None,
         Rootfs = RootfsMode.Shared,
         AgentTransport = AgentTransport.VirtioSerial,
         // TCG on a loaded 2-core machine: boots take 4-12 s, sometimes 30 s and more.

@@ -1,3 +1,4 @@
+using Sev;
 using Serilog.Events;
 using SevShim.Config;
 using SevShim.Errors;
@@ -11,7 +12,7 @@ public sealed class UnencryptedPodWarningTests
     public void ModeNoneLogsAStructuredWarningNamingTheKeyAndTheFix()
     {
         var sink = new FakeLogSink();
-        var config = new ShimConfig { Confidential = ConfidentialMode.None, SourcePath = "/etc/sevshim/config.toml" };
+        var config = new ShimConfig { Confidential = SevMode.None, SourcePath = "/etc/sevshim/config.toml" };
 
         Assert.True(UnencryptedPodWarning.LogIfUnencrypted(config, sink.CreateLogger()));
 
@@ -30,7 +31,7 @@ public sealed class UnencryptedPodWarningTests
     public void ConfidentialModesLogNothing(string mode)
     {
         var sink = new FakeLogSink();
-        var config = new ShimConfig { Confidential = Enum.Parse<ConfidentialMode>(mode) };
+        var config = new ShimConfig { Confidential = Enum.Parse<SevMode>(mode) };
         Assert.False(UnencryptedPodWarning.LogIfUnencrypted(config, sink.CreateLogger()));
         Assert.Empty(sink.Events);
     }
@@ -46,7 +47,7 @@ public sealed class UnencryptedPodWarningTests
         {
             var config = new ShimConfig
             {
-                Confidential = ConfidentialMode.None,
+                Confidential = SevMode.None,
                 Rootfs = RootfsMode.Shared,
                 KernelPath = Path.Combine(state.FullName, "no-such-vmlinuz"),
             };

@@ -1,3 +1,4 @@
+using Sev;
 using Serilog.Events;
 using SevShim.Agent;
 using SevShim.Config;
@@ -21,7 +22,7 @@ public sealed class GuestSevVerifierTests
     [InlineData("Sev", 0x1UL, "")]
     public void TheRequestedModeShownByEverySourceIsActive(string mode, ulong msr, string line)
     {
-        var verdict = GuestSevVerifier.Evaluate(Enum.Parse<ConfidentialMode>(mode), Map(Known(msr, line)));
+        var verdict = GuestSevVerifier.Evaluate(Enum.Parse<SevMode>(mode), Map(Known(msr, line)));
         Assert.True(verdict.Active, verdict.Evidence);
         Assert.Contains($"0x{msr:x}", verdict.Evidence, StringComparison.Ordinal);
     }
@@ -29,7 +30,7 @@ public sealed class GuestSevVerifierTests
     [Fact]
     public void TcgGuestWithAZeroMsrIsNotActiveAndSaysSo()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(Known(0, string.Empty)));
+        var verdict = GuestSevVerifier.Evaluate(SevMode.Sev, Map(Known(0, string.Empty)));
         Assert.False(verdict.Active);
         Assert.Equal("no memory encryption", verdict.Seen);
     }
@@ -37,7 +38,7 @@ public sealed class GuestSevVerifierTests
     [Fact]
     public void SevEsRequestedButOnlySevSeenIsRefused()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.SevEs, Map(Known(0x1, SevLine)));
+        var verdict = GuestSevVerifier.Evaluate(SevMode.SevEs, Map(Known(0x1, SevLine)));
         Assert.False(verdict.Active);
         Assert.Equal("SEV", verdict.Seen);
     }
@@ -46,7 +47,7 @@ public sealed class GuestSevVerifierTests
     public void UnknownStatusWithoutAKernelLineIsNeverActive()
     {
         var status = new Proto.SevStatus { State = Proto.SevStatus.Types.State.Unknown, Reason = "/dev/cpu/0/msr is absent" };
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(status));
+        var verdict = GuestSevVerifier.Evaluate(SevMode.Sev, Map(status));
         Assert.False(verdict.Active);
         Assert.Equal("unknown", verdict.Seen);
         Assert.Contains("/dev/cpu/0/msr is absent", verdict.Evidence, StringComparison.Ordinal);
@@ -55,7 +56,7 @@ public sealed class GuestSevVerifierTests
     [Fact]
     public void NoStatusAtAllIsNeverActive()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.SevSnp, null);
+        var verdict = GuestSevVerifier.Evaluate(SevMode.SevSnp, null);
         Assert.False(verdict.Active);
         Assert.Contains("no SEV status", verdict.Evidence, StringComparison.Ordinal);
     }
@@ -64,14 +65,14 @@ public sealed class GuestSevVerifierTests
     public void TheKernelLineAloneCountsWhenTheMsrIsUnreadable()
     {
         var status = new Proto.SevStatus { State = Proto.SevStatus.Types.State.Unknown, Reason = "EIO", KernelMessage = SevLine };
-        Assert.True(GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(status)).Active);
-        Assert.False(GuestSevVerifier.Evaluate(ConfidentialMode.SevEs, Map(status)).Active);
+        Assert.True(GuestSevVerifier.Evaluate(SevMode.Sev, Map(status)).Active);
+        Assert.False(GuestSevVerifier.Evaluate(SevMode.SevEs, Map(status)).Active);
     }
 
     [Fact]
     public void SourcesThatDisagreeAreRefusedWithBothNamed()
     {
-        var verdict = GuestSevVerifier.Evaluate(ConfidentialMode.Sev, Map(Known(0x1, "Memory Encryption Features active: Intel TDX")));
+        var verdict = GuestSevVerifier.Evaluate(SevMode.Sev, Map(Known(0x1, "Memory Encryption Features active: Intel TDX")));
         Assert.False(verdict.Active);
         Assert.Contains("SEV (SEV_STATUS)", verdict.Seen, StringComparison.Ordinal);
         Assert.Contains("no memory encryption (kernel line)", verdict.Seen, StringComparison.Ordinal);
@@ -94,7 +95,7 @@ public sealed class GuestSevVerifierTests
     public void RefusalNamesRequestedAndSeenModes()
     {
         var info = new Proto.GuestInfo { Sev = Known(0x1, SevLine) };
-        var config = new ShimConfig { Confidential = ConfidentialMode.SevSnp };
+        var config = new ShimConfig { Confidential = SevMode.SevSnp };
         var ex = Assert.Throws<ShimException>(() => GuestSevVerifier.Require(config, AgentProtoMapper.FromProto(info), new FakeLogSink().CreateLogger()));
         Assert.Equal(ShimErrorKind.FailedPrecondition, ex.Kind);
         Assert.Contains("confidential.mode = \"sev-snp\" was requested", ex.Message, StringComparison.Ordinal);
@@ -106,7 +107,7 @@ public sealed class GuestSevVerifierTests
     public void AVerifiedGuestIsLoggedWithItsEvidence()
     {
         var sink = new FakeLogSink();
-        GuestSevVerifier.Require(new ShimConfig { Confidential = ConfidentialMode.Sev }, AgentProtoMapper.FromProto(new Proto.GuestInfo { Sev = Known(0x1, SevLine) }), sink.CreateLogger());
+        GuestSevVerifier.Require(new ShimConfig { Confidential = SevMode.Sev }, AgentProtoMapper.FromProto(new Proto.GuestInfo { Sev = Known(0x1, SevLine) }), sink.CreateLogger());
         var entry = Assert.Single(sink.Events);
         Assert.Equal(LogEventLevel.Information, entry.Level);
         Assert.Contains("0x1", entry.RenderMessage(null), StringComparison.Ordinal);
@@ -116,7 +117,7 @@ public sealed class GuestSevVerifierTests
     public void ModeNoneNeedsNoVerification()
     {
         var sink = new FakeLogSink();
-        var error = Record.Exception(() => GuestSevVerifier.Require(new ShimConfig { Confidential = ConfidentialMode.None }, AgentProtoMapper.FromProto(new Proto.GuestInfo()), sink.CreateLogger()));
+        var error = Record.Exception(() => GuestSevVerifier.Require(new ShimConfig { Confidential = SevMode.None }, AgentProtoMapper.FromProto(new Proto.GuestInfo()), sink.CreateLogger()));
         Assert.Null(error);
         Assert.Empty(sink.Events);
     }

@@ -1,3 +1,4 @@
+using Sev;
 using System.Text.Json.Nodes;
 using Sev.Attestation;
 using Sev.Measurement;
@@ -128,7 +129,7 @@ public sealed class PreAttestationStepTests : IDisposable
 
     private ShimConfig Config() => new()
     {
-        Confidential = ConfidentialMode.Sev,
+        Confidential = SevMode.Sev,
         Attestation = AttestationMode.Pre,
         FirmwarePath = Path.Combine(RepoPaths.Vectors, "sev-snp-measure", "ovmf_AmdSev_suffix.bin"),
         TikFile = Write("vm_tik.bin", Tik),

@@ -1,3 +1,4 @@
+using Sev;
 using SevShim.Config;
 using TestSupport;
 
@@ -12,7 +13,7 @@ public sealed class ConfigParserTests
     {
         var config = ConfigParser.Parse(string.Empty, Source);
         Assert.Equal(ShimConfig.Defaults with { SourcePath = Source }, config);
-        Assert.Equal(ConfidentialMode.Sev, config.Confidential);
+        Assert.Equal(SevMode.Sev, config.Confidential);
         Assert.Equal(RootfsMode.Block, config.Rootfs);
         Assert.Equal(0x3UL, config.EffectiveSevPolicy);
     }
@@ -51,7 +52,7 @@ public sealed class ConfigParserTests
         Assert.Equal("/f", c.FirmwarePath);
         Assert.Equal(4, c.Vcpus);
         Assert.Equal(4096, c.MemoryMib);
-        Assert.Equal(ConfidentialMode.SevSnp, c.Confidential);
+        Assert.Equal(SevMode.SevSnp, c.Confidential);
         Assert.Equal(0x30000UL, c.SevPolicyOverride);
         Assert.Equal(65536, c.EffectiveSwiotlbSlabs);
         // "block", the default for sev-snp: "shared" is refused with a confidential mode

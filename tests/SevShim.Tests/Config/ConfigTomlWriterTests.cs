@@ -1,3 +1,4 @@
+using Sev;
 using SevShim.Config;
 
 namespace SevShim.Tests.Config;
@@ -20,7 +21,7 @@ public sealed class ConfigTomlWriterTests
         {
             SourcePath = "/c.toml",
             QemuPath = "/opt/my \"odd\" path\\q",
-            Confidential = ConfidentialMode.SevEs,
+            Confidential = SevMode.SevEs,
             SevPolicyOverride = 0x5,
             SwiotlbSlabsOverride = 4096,
             AgentTransport = AgentTransport.VirtioSerial,
@@ -43,7 +44,7 @@ public sealed class ConfigTomlWriterTests
         var config = ShimConfig.Defaults with
         {
             SourcePath = "/c.toml",
-            Confidential = ConfidentialMode.None,
+            Confidential = SevMode.None,
             Rootfs = shared ? RootfsMode.Shared : RootfsMode.Block,
         };
         var text = ConfigTomlWriter.Write(config, new ConfigSource("/c.toml", "test", true));

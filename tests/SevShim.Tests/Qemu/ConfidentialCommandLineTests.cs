@@ -68,9 +68,9 @@ public sealed class ConfidentialCommandLineTests
 
     [Theory]
     [InlineData(SevMode.SevEs, false, "q35,confidential-guest-support=sev0,smm=off,kernel-irqchip=split",
-        "-drive|if=pflash,format=raw,unit=0,file=/fw/OVMF.amdsev.fd,readonly=on|-object|sev-guest,id=sev0,policy=0x7,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on|-no-reboot")]
+        "-drive|if=pflash,format=raw,unit=0,file=/fw/OVMF.amdsev.fd,readonly=on|-object|sev-guest,id=sev0,policy=0x7,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on")]
     [InlineData(SevMode.SevSnp, false, "q35,confidential-guest-support=sev0,smm=off,kernel-irqchip=split",
-        "-bios|/fw/OVMF.amdsev.fd|-object|sev-snp-guest,id=sev0,policy=0x30000,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on|-no-reboot")]
+        "-bios|/fw/OVMF.amdsev.fd|-object|sev-snp-guest,id=sev0,policy=0x30000,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on")]
     [InlineData(SevMode.Sev, true, "q35,confidential-guest-support=sev0",
         "-drive|if=pflash,format=raw,unit=0,file=/fw/OVMF.amdsev.fd,readonly=on|-object|sev-guest,id=sev0,policy=0x3,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on," +
         "dh-cert-file=/etc/sevshim/vm_godh.b64,session-file=/etc/sevshim/vm_session.b64|-S")]
@@ -84,5 +84,7 @@ public sealed class ConfidentialCommandLineTests
         // virtio-serial, virtio-scsi and virtio-net: a confidential pod has no 9p share (decision 7).
         Assert.Equal(3, virtio.Count);
         Assert.All(virtio, d => Assert.EndsWith(",disable-legacy=on,iommu_platform=on", d, StringComparison.Ordinal));
+        // SEV-ES and SNP cannot reset their encrypted register state: the line says so once.
+        Assert.Single(args, a => a == "-no-reboot");
     }
 }

