@@ -7,6 +7,7 @@
 #   /usr/local/share/sevshim/{vmlinuz,initrd.img,manifest.json}
 #   /usr/local/share/sevshim/OVMF.amdsev.fd{,.manifest}  (the configured vm.firmware, when missing or built by us)
 #   /etc/sevshim/config.toml          (an existing one is kept)
+#   /usr/local/lib/sevshim/qemu/      (SEVSHIM_QEMU=backports only: QEMU 10 from bookworm-backports)
 #
 # The firmware: when the file the configuration's vm.firmware names does not exist, it is built
 # by scripts/build-firmware.sh (edk2's AmdSev OVMF from Debian 13's edk2 source, about 7 minutes;
@@ -19,8 +20,8 @@
 # QEMU: Debian 12's 7.2 launches SEV and SEV-ES pods but has no sev-snp-guest object.
 # SEVSHIM_QEMU=backports runs scripts/qemu-backports.sh, which unpacks QEMU 10 from Debian's
 # bookworm-backports privately under /var/cache/sevshim/qemu (SEVSHIM_QEMU_CACHE overrides; the
-# system's QEMU and apt sources stay untouched), and sets vm.qemu in /etc/sevshim/config.toml to its
-# binary (an existing configuration is kept otherwise; only its [vm] qemu line changes). Unset,
+# system's QEMU and apt sources stay untouched), copies it to /usr/local/lib/sevshim/qemu, and sets
+# vm.qemu in /etc/sevshim/config.toml to its binary there (an existing configuration is kept otherwise; only its [vm] qemu line changes). Unset,
 # vm.qemu stays as it is. `containerd-shim-sevshim-v2 check` reports what each QEMU can launch.
 #
 # containerd: the one answering on /run/containerd/containerd.sock, else a private instance
@@ -111,8 +112,18 @@ if [ "$qemu_choice" = backports ]; then
   qemu_cache=${SEVSHIM_QEMU_CACHE:-/var/cache/sevshim/qemu}
   scripts/qemu-backports.sh --cache "$qemu_cache" \
     || die "scripts/qemu-backports.sh failed (see above): rerun it (--refresh renews its lists), or unset SEVSHIM_QEMU to keep vm.qemu as it is"
-  qemu_binary="$qemu_cache/10/usr/bin/qemu-system-x86_64"
-  "$qemu_binary" --version >/dev/null 2>&1 || die "$qemu_binary does not run after scripts/qemu-backports.sh: delete $qemu_cache and rerun"
+  # Pods run it from /usr/local/lib/sevshim/qemu, not from the cache: /var/cache may be emptied at
+  # any time (FHS), which would stop every new pod. The tree is copied whole (its ROMs, which the
+  # shim passes with -L, and modules) into qemu.new and swapped in; running pods keep their inode.
+  qemu_root=/usr/local/lib/sevshim/qemu
+  install -d -m 0755 /usr/local/lib/sevshim
+  rm -rf "$qemu_root.new" "$qemu_root.old"
+  cp -a "$(readlink -f "$qemu_cache/10")" "$qemu_root.new"
+  if [ -e "$qemu_root" ]; then mv "$qemu_root" "$qemu_root.old"; fi
+  mv "$qemu_root.new" "$qemu_root"
+  rm -rf "$qemu_root.old"
+  qemu_binary="$qemu_root/usr/bin/qemu-system-x86_64"
+  "$qemu_binary" --version >/dev/null 2>&1 || die "$qemu_binary does not run after scripts/qemu-backports.sh: delete $qemu_cache and $qemu_root and rerun"
   # Rewrite the qemu line of [vm] (or add one after the [vm] header, or a [vm] table at the end);
   # every other line stays as the operator wrote it.
   conf=/etc/sevshim/config.toml

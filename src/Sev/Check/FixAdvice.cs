@@ -59,7 +59,7 @@ public sealed class FixAdvice(Distribution distribution)
         }
 
         return Distribution.Family == DistroFamily.Debian && Distribution.Codename == "bookworm"
-            ? $"Debian 12's QEMU 7.2 predates sev-snp-guest: run `SEVSHIM_QEMU=backports ./scripts/install.sh` from the sevshim source tree, as root (it unpacks QEMU 10 from bookworm-backports with scripts/qemu-backports.sh into /var/cache/sevshim/qemu, the system's QEMU untouched, and sets vm.qemu = \"{HostPaths.BackportsQemu}\"), or run `scripts/qemu-backports.sh` and set vm.qemu = \"{HostPaths.BackportsQemu}\" {where} yourself"
+            ? $"Debian 12's QEMU 7.2 predates sev-snp-guest: run `SEVSHIM_QEMU=backports ./scripts/install.sh` from the sevshim source tree, as root (it unpacks QEMU 10 from bookworm-backports with scripts/qemu-backports.sh, installs it under /usr/local/lib/sevshim/qemu, the system's QEMU untouched, and sets vm.qemu = \"{HostPaths.BackportsQemu}\" {where}); or, with bookworm-backports among your apt sources, `apt-get install -t bookworm-backports qemu-system-x86`, which replaces /usr/bin's QEMU"
             : $"install a QEMU with the sev-snp-guest object (upstream 9.1 or later) and set vm.qemu = \"PATH\" {where}; {InstallQemu()}";
     }
 

@@ -14,11 +14,11 @@ public static class HostPaths
     public const string SystemQemu = "/usr/bin/qemu-system-x86_64";
 
     /// <summary>
-    /// QEMU 10 from Debian's bookworm-backports as scripts/qemu-backports.sh unpacks it (its
-    /// default cache, through the series link "10"); `SEVSHIM_QEMU=backports scripts/install.sh`
-    /// runs that script and sets vm.qemu to this path.
+    /// QEMU 10 from Debian's bookworm-backports as `SEVSHIM_QEMU=backports scripts/install.sh`
+    /// installs it: scripts/qemu-backports.sh unpacks it into its cache, install.sh copies that
+    /// tree here (never run from /var/cache, which may be emptied) and sets vm.qemu to this path.
     /// </summary>
-    public const string BackportsQemu = "/var/cache/sevshim/qemu/10/usr/bin/qemu-system-x86_64";
+    public const string BackportsQemu = "/usr/local/lib/sevshim/qemu/usr/bin/qemu-system-x86_64";
 
     /// <summary>/sys/module/NAME: present when the module is loaded or built in.</summary>
     public static string Module(string name) => "/sys/module/" + name;

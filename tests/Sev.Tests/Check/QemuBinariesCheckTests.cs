@@ -55,7 +55,8 @@ public sealed class QemuBinariesCheckTests
         Assert.Single(report.QemuBinaries);
         var fix = Item(report, "qemu.sev-snp-guest").Fix;
         Assert.StartsWith("Debian 12's QEMU 7.2 predates sev-snp-guest: run `SEVSHIM_QEMU=backports ./scripts/install.sh`", fix, StringComparison.Ordinal);
-        Assert.Contains("`scripts/qemu-backports.sh`", fix, StringComparison.Ordinal);
+        Assert.Contains("scripts/qemu-backports.sh", fix, StringComparison.Ordinal);
+        Assert.Contains("`apt-get install -t bookworm-backports qemu-system-x86`", fix, StringComparison.Ordinal);
         Assert.Contains($"vm.qemu = \"{HostPaths.BackportsQemu}\"", fix, StringComparison.Ordinal);
     }
 

@@ -59,8 +59,8 @@ public sealed class QemuCommandLineTests
     [Fact]
     public void A_qemu_with_its_own_data_folder_gets_it_with_minus_L_and_a_system_qemu_none()
     {
-        var args = QemuCommandLine.Build(Spec() with { DataDirectory = "/var/cache/sevshim/qemu/10/usr/share/qemu" }).ToList();
-        Assert.Equal("/var/cache/sevshim/qemu/10/usr/share/qemu", args[args.IndexOf("-L") + 1]);
+        var args = QemuCommandLine.Build(Spec() with { DataDirectory = "/usr/local/lib/sevshim/qemu/usr/share/qemu" }).ToList();
+        Assert.Equal("/usr/local/lib/sevshim/qemu/usr/share/qemu", args[args.IndexOf("-L") + 1]);
         Assert.DoesNotContain("-L", QemuCommandLine.Build(Spec()));
     }
 
