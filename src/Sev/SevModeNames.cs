@@ -20,12 +20,16 @@ public static class SevModeNames
     public static string DisplayName(this SevMode mode) => mode == SevMode.None ? "none" : mode.Name().ToUpperInvariant();
 
     /// <summary>Parses a mode name; throws naming the accepted values.</summary>
-    public static SevMode Parse(string text) => text switch
+    public static SevMode Parse(string text) =>
+        Find(text) ?? throw new ArgumentException($"unknown SEV mode '{text}': use none, sev, sev-es or sev-snp", nameof(text));
+
+    /// <summary>The mode named <paramref name="text"/> ("none", "sev", "sev-es", "sev-snp"), or null.</summary>
+    public static SevMode? Find(string? text) => text switch
     {
         "none" => SevMode.None,
         "sev" => SevMode.Sev,
         "sev-es" => SevMode.SevEs,
         "sev-snp" => SevMode.SevSnp,
-        _ => throw new ArgumentException($"unknown SEV mode '{text}': use none, sev, sev-es or sev-snp", nameof(text)),
+        _ => null,
     };
 }

@@ -26,7 +26,7 @@ internal static class ConfigSchema
         new("vm", "firmware", "an absolute path string", (c, v) => AbsolutePath(v) is { } p ? c with { FirmwarePath = p } : null),
         new("vm", "vcpus", "an integer from 1 to 255", (c, v) => Integer(v, 1, 255) is { } n ? c with { Vcpus = (int)n } : null),
         new("vm", "memory_mib", "an integer from 128 to 1048576", (c, v) => Integer(v, 128, 1048576) is { } n ? c with { MemoryMib = (int)n } : null),
-        new("confidential", "mode", ConfidentialModes, (c, v) => ParseMode(v) is { } m ? c with { Confidential = m } : null),
+        new("confidential", "mode", ConfidentialModes, (c, v) => SevModeNames.Find(Text(v)) is { } m ? c with { Confidential = m } : null),
         new("confidential", "policy", "a non-negative integer (e.g. 0x3)", (c, v) => Integer(v, 0, long.MaxValue) is { } n ? c with { SevPolicyOverride = (ulong)n } : null),
         new("confidential", "swiotlb_slabs", "an integer from 1024 to 4194304 (2 KiB slabs)", (c, v) => Integer(v, 1024, 4194304) is { } n ? c with { SwiotlbSlabsOverride = (int)n } : null),
         new("confidential", "attestation", AttestationModes, (c, v) => Attestation(v) is { } a ? c with { Attestation = a } : null),
@@ -54,13 +54,7 @@ internal static class ConfigSchema
 
     public static ConfigKey? Find(string fullName) => Keys.FirstOrDefault(k => k.FullName == fullName);
 
-    public static string Format(SevMode mode) => mode switch
-    {
-        global::Sev.SevMode.None => "none",
-        global::Sev.SevMode.Sev => "sev",
-        global::Sev.SevMode.SevEs => "sev-es",
-        _ => "sev-snp",
-    };
+    public static string Format(SevMode mode) => mode.Name();
 
     public static string Format(AttestationMode mode) => mode switch
     {
@@ -89,14 +83,6 @@ internal static class ConfigSchema
 
     private static string? Text(ValueSyntax v) => (v as StringValueSyntax)?.Value;
 
-    private static SevMode? ParseMode(ValueSyntax v) => Text(v) switch
-    {
-        "none" => global::Sev.SevMode.None,
-        "sev" => global::Sev.SevMode.Sev,
-        "sev-es" => global::Sev.SevMode.SevEs,
-        "sev-snp" => global::Sev.SevMode.SevSnp,
-        _ => null,
-    };
 
     private static AttestationMode? Attestation(ValueSyntax v) => Text(v) switch
     {

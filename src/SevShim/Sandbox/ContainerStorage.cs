@@ -22,6 +22,9 @@ namespace SevShim.Sandbox;
 [SupportedOSPlatform("linux")]
 internal sealed class ContainerStorage : IAsyncDisposable
 {
+    /// <summary>The name a single-file volume has in the root of its disk image.</summary>
+    internal const string ImageFileName = "volume";
+
     private readonly ShimConfig _config;
     private readonly PodVm _vm;
     private readonly ILogger _log;
@@ -129,9 +132,6 @@ internal sealed class ContainerStorage : IAsyncDisposable
 
         return result;
     }
-
-    /// <summary>The name a single-file volume has in the root of its disk image.</summary>
-    internal const string ImageFileName = "volume";
 
     // mke2fs -d copies a folder, so a single file is bind-mounted (it may live on any file system,
     // a hard link could not reach it) onto <pod>/disks/<name>.d/volume for the image's making and
