@@ -49,14 +49,19 @@ public sealed class LinkHandshakeTests
         listener.Listen(4);
         try
         {
-            // A fake guest: ignores the first connection (agent not up yet), answers the second
-            // after stale bytes of an older connection.
+            // A fake guest: never answers the first connection (agent not up yet) and holds it until
+            // the host gives up on it (EOF), then answers the next one after stale bytes of an older
+            // connection. Waiting for the EOF instead of sleeping keeps the test independent of the
+            // machine's load: the answer always falls inside the second attempt's window.
             var fakeGuest = Task.Run(async () =>
             {
                 using (var ignored = await listener.AcceptAsync())
                 {
                     await ReadLineAsync(ignored);
-                    await Task.Delay(TimeSpan.FromSeconds(1));
+                    var rest = new byte[64];
+                    while (await ignored.ReceiveAsync(rest) > 0)
+                    {
+                    }
                 }
 
                 var served = await listener.AcceptAsync();
@@ -69,7 +74,13 @@ public sealed class LinkHandshakeTests
             });
 
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await using var stream = await AgentChannel.ConnectVirtioSerialAsync(path, TimeSpan.FromMilliseconds(500), cts.Token);
+            var connect = AgentChannel.ConnectVirtioSerialAsync(path, TimeSpan.FromSeconds(2), cts.Token);
+            if (await Task.WhenAny(connect, fakeGuest) == fakeGuest && fakeGuest.IsFaulted)
+            {
+                await fakeGuest; // the fake guest's own failure, not a 60 s cancellation
+            }
+
+            await using var stream = await connect;
             using var guestEnd = await fakeGuest;
             var buffer = new byte[8];
             await stream.ReadExactlyAsync(buffer, cts.Token);
