@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 using SevRuntime.Posix;
 
 namespace Netlink;
@@ -27,37 +28,39 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     private const ushort NLM_F_ACK_TLVS = 0x200;
     private const ushort NLMSGERR_ATTR_MSG = 1;
 
-    private readonly int _fd;
+    // Owns the socket; each exchange holds a lease on it (one thread at a time uses a socket).
+    private readonly SafeFileHandle _handle;
     private uint _sequence = (uint)Environment.TickCount;
     private byte[] _buffer = new byte[32 * 1024];
 
-    private NetlinkSocket(int fd) => _fd = fd;
+    private NetlinkSocket(SafeFileHandle handle) => _handle = handle;
 
     public static NetlinkSocket Open(int protocol)
     {
-        var fd = Posix.socket(Posix.AF_NETLINK, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, protocol);
-        if (fd < 0)
+        var handle = Posix.Own(Posix.socket(Posix.AF_NETLINK, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, protocol));
+        if (handle.IsInvalid)
         {
             var errno = NetlinkNative.LastErrno();
             throw new NetlinkException($"opening a netlink socket: {NetlinkException.Describe(errno)}", errno);
         }
 
-        var socket = new NetlinkSocket(fd);
+        var socket = new NetlinkSocket(handle);
         try
         {
+            using var fd = FdLease.Of(handle);
             // sockaddr_nl: family, pad, nl_pid 0 (the kernel assigns one), nl_groups 0.
             Span<byte> address = stackalloc byte[12];
             address.Clear();
             BinaryPrimitives.WriteUInt16LittleEndian(address, Posix.AF_NETLINK);
             fixed (byte* a = address)
             {
-                Check(Posix.bind(fd, a, (uint)address.Length), "binding a netlink socket");
+                Check(Posix.bind(fd.Value, a, (uint)address.Length), "binding a netlink socket");
             }
 
             // Best effort: the kernel's own words in errors, and no echo of the request in them.
             var on = 1;
-            _ = NetlinkNative.setsockopt(fd, NetlinkNative.SOL_NETLINK, NetlinkNative.NETLINK_EXT_ACK, &on, sizeof(int));
-            _ = NetlinkNative.setsockopt(fd, NetlinkNative.SOL_NETLINK, NetlinkNative.NETLINK_CAP_ACK, &on, sizeof(int));
+            _ = NetlinkNative.setsockopt(fd.Value, NetlinkNative.SOL_NETLINK, NetlinkNative.NETLINK_EXT_ACK, &on, sizeof(int));
+            _ = NetlinkNative.setsockopt(fd.Value, NetlinkNative.SOL_NETLINK, NetlinkNative.NETLINK_CAP_ACK, &on, sizeof(int));
             return socket;
         }
         catch
@@ -73,7 +76,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     /// <summary>Sends a dump request; returns each reply message's (type, payload after nlmsghdr).</summary>
     public List<(ushort Type, byte[] Payload)> Dump(MessageBuilder message, string what) => Exchange(message, what, dump: true);
 
-    public void Dispose() => Posix.close(_fd);
+    public void Dispose() => _handle.Dispose();
 
     /// <summary>
     /// Splits one datagram into messages (NLMSG_OK/NLMSG_NEXT). Internal for the codec tests.
@@ -129,6 +132,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     private List<(ushort Type, byte[] Payload)> Exchange(MessageBuilder message, string what, bool dump)
     {
+        using var fd = FdLease.Of(_handle);
         var sequence = ++_sequence;
         var bytes = message.Build(sequence);
         fixed (byte* b = bytes)
@@ -136,7 +140,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             nint sent;
             do
             {
-                sent = NetlinkNative.send(_fd, b, bytes.Length, 0);
+                sent = NetlinkNative.send(fd.Value, b, bytes.Length, 0);
             }
             while (sent < 0 && NetlinkNative.LastErrno() == Posix.EINTR);
             Check(sent < 0 ? -1 : 0, what);
@@ -180,13 +184,14 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     private byte[] Receive(string what)
     {
+        using var fd = FdLease.Of(_handle);
         while (true)
         {
             nint length;
             fixed (byte* b = _buffer)
             {
                 // Peek with MSG_TRUNC: the datagram's real length, so a big dump part is never cut.
-                length = NetlinkNative.recv(_fd, b, _buffer.Length, NetlinkNative.MSG_PEEK | NetlinkNative.MSG_TRUNC);
+                length = NetlinkNative.recv(fd.Value, b, _buffer.Length, NetlinkNative.MSG_PEEK | NetlinkNative.MSG_TRUNC);
             }
 
             if (length < 0)
@@ -206,7 +211,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
             fixed (byte* b = _buffer)
             {
-                length = NetlinkNative.recv(_fd, b, _buffer.Length, 0);
+                length = NetlinkNative.recv(fd.Value, b, _buffer.Length, 0);
             }
 
             if (length < 0)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace SevRuntime.Posix;
 
@@ -45,6 +46,19 @@ internal static unsafe partial class Posix
 
     /// <summary>The message for <paramref name="errno"/>, e.g. "No such file or directory (errno 2)".</summary>
     public static string ErrorText(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+
+    /// <summary>
+    /// open(2) whose descriptor a <see cref="SafeFileHandle"/> owns from
+    /// the start; check <c>IsInvalid</c> and read <see cref="LastError"/> at once when it failed.
+    /// </summary>
+    public static SafeFileHandle OpenHandle(string path, int flags, uint mode = 0) =>
+        Own(open(path, flags, mode));
+
+    /// <summary>
+    /// <paramref name="fd"/> (a fresh descriptor from a call, or -1 for a failed one) owned by a
+    /// handle: closed when the handle is disposed, invalid when the call failed.
+    /// </summary>
+    public static SafeFileHandle Own(int fd) => new(fd, ownsHandle: true);
 
     /// <summary>open(2); <paramref name="mode"/> (mode_t) matters only with O_CREAT, pass 0 otherwise.</summary>
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

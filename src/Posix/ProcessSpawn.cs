@@ -27,6 +27,8 @@ internal static unsafe class ProcessSpawn
         ArgumentNullException.ThrowIfNull(fds);
         var strings = new List<nint>();
         var copies = new List<int>();
+        // Each source's handle holds a reference until the child has its copy (FdLease's reason).
+        var leased = new List<SafeHandle>();
         var fileActions = NativeMemory.AllocZeroed(Posix.SpawnStructSize);
         var attr = NativeMemory.AllocZeroed(Posix.SpawnStructSize);
         var sigset = NativeMemory.AllocZeroed(Posix.SigSetSize);
@@ -42,11 +44,16 @@ internal static unsafe class ProcessSpawn
                     continue;
                 }
 
-                var source = fd.Source;
+                var handle = fd.Source ?? throw new ArgumentException($"descriptor {fd.Target} for {what} has neither a source nor a path", nameof(fds));
+                var added = false;
+                handle.DangerousAddRef(ref added);
+                leased.Add(handle);
+                var original = (int)handle.DangerousGetHandle();
+                var source = original;
                 if (source <= highest)
                 {
                     source = Posix.fcntl(source, Posix.F_DUPFD_CLOEXEC, highest + 1);
-                    Check(source < 0 ? -1 : 0, what, $"fcntl(F_DUPFD_CLOEXEC) of fd {fd.Source}");
+                    Check(source < 0 ? -1 : 0, what, $"fcntl(F_DUPFD_CLOEXEC) of fd {original}");
                     copies.Add(source);
                 }
 
@@ -76,6 +83,11 @@ internal static unsafe class ProcessSpawn
             foreach (var copy in copies)
             {
                 _ = Posix.close(copy);
+            }
+
+            foreach (var handle in leased)
+            {
+                handle.DangerousRelease();
             }
 
             _ = Posix.posix_spawn_file_actions_destroy(fileActions);

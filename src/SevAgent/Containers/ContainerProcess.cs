@@ -85,7 +85,8 @@ internal sealed class ContainerProcess
         }
 
         var size = new LibC.WinSize { Cols = (ushort)Math.Min(width, ushort.MaxValue), Rows = (ushort)Math.Min(height, ushort.MaxValue) };
-        if (Posix.ioctl(Fd.Raw(_ptyMaster), LibC.TIOCSWINSZ, &size) < 0)
+        using var fd = FdLease.Of(_ptyMaster);
+        if (Posix.ioctl(fd.Value, LibC.TIOCSWINSZ, &size) < 0)
         {
             throw AgentException.Internal($"resizing the terminal of {Name} failed: {Posix.LastError()}");
         }

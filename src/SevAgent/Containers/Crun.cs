@@ -44,7 +44,7 @@ internal sealed class Crun
         using (outWrite)
         using (errWrite)
         {
-            pid = _spawner.Spawn(Binary, Args(args, null), Fd.Raw(devNull), Fd.Raw(outWrite), Fd.Raw(errWrite));
+            pid = _spawner.Spawn(Binary, Args(args, null), devNull, outWrite, errWrite);
         }
 
         var stdout = ReadAllAsync(outRead);
@@ -70,7 +70,7 @@ internal sealed class Crun
         string what, IReadOnlyList<string> args, string logFile, SafeHandle stdin, SafeHandle stdout, SafeHandle stderr,
         CancellationToken cancellationToken)
     {
-        var pid = _spawner.Spawn(Binary, Args(args, logFile), Fd.Raw(stdin), Fd.Raw(stdout), Fd.Raw(stderr));
+        var pid = _spawner.Spawn(Binary, Args(args, logFile), stdin, stdout, stderr);
         var status = await _reaper.WatchAsync(pid).WaitAsync(cancellationToken).ConfigureAwait(false);
         var code = ChildReaper.ExitCode(status);
         _log.LogDebug("crun {Args} exited {Code}", string.Join(' ', args), code);

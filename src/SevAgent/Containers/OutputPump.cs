@@ -45,7 +45,11 @@ internal sealed class OutputPump
         _name = name;
         // Only a pipe takes this (a pty master refuses it: nothing to do); a failure (above
         // /proc/sys/fs/pipe-max-size) keeps the default size.
-        _ = Posix.fcntl((int)handle.DangerousGetHandle(), Posix.F_SETPIPE_SZ, ChunkSize);
+        using (var fd = FdLease.Of(handle))
+        {
+            _ = Posix.fcntl(fd.Value, Posix.F_SETPIPE_SZ, ChunkSize);
+        }
+
         var thread = new Thread(Pump, 128 * 1024) { IsBackground = true, Name = "out " + name };
         thread.Start();
     }

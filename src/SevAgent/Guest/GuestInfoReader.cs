@@ -127,7 +127,8 @@ internal static class GuestInfoReader
 
     private static unsafe string ScanKmsg(SafeFileHandle handle)
     {
-        var fd = (int)handle.DangerousGetHandle();
+        using var lease = FdLease.Of(handle);
+        var fd = lease.Value;
         var flags = Posix.fcntl(fd, Posix.F_GETFL, 0);
         Posix.fcntl(fd, Posix.F_SETFL, flags | Posix.O_NONBLOCK);
         var buffer = stackalloc byte[8192];

@@ -20,7 +20,7 @@ internal sealed class ModuleLoader(Spawner spawner, ChildReaper reaper)
         var modprobe = ModprobePaths.FirstOrDefault(File.Exists)
             ?? throw AgentException.FailedPrecondition($"no modprobe in the guest ({string.Join(", ", ModprobePaths)}) to load {module}");
         using var devNull = Fd.DevNull();
-        var pid = spawner.Spawn(modprobe, [module], Fd.Raw(devNull), Fd.Raw(devNull), Fd.Raw(devNull));
+        var pid = spawner.Spawn(modprobe, [module], devNull, devNull, devNull);
         var code = ChildReaper.ExitCode(await reaper.WatchAsync(pid).WaitAsync(cancellationToken).ConfigureAwait(false));
         if (code != 0)
         {

@@ -22,19 +22,15 @@ internal static unsafe class Fd
     /// <summary>Opens /dev/null read-write.</summary>
     public static SafeFileHandle DevNull()
     {
-        var fd = Posix.open("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw new IOException("open /dev/null failed: " + Posix.LastError());
-        }
-
-        return new SafeFileHandle(fd, ownsHandle: true);
+        var handle = Posix.OpenHandle("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC);
+        return handle.IsInvalid ? throw new IOException("open /dev/null failed: " + Posix.LastError()) : handle;
     }
 
     /// <summary>Duplicates <paramref name="handle"/> (F_DUPFD_CLOEXEC); the copy is owned by the caller.</summary>
     public static SafeFileHandle Duplicate(SafeFileHandle handle)
     {
-        var fd = Posix.fcntl(Raw(handle), Posix.F_DUPFD_CLOEXEC, 3);
+        using var lease = FdLease.Of(handle);
+        var fd = Posix.fcntl(lease.Value, Posix.F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
         {
             throw new IOException("fcntl(F_DUPFD_CLOEXEC) failed: " + Posix.LastError());
@@ -42,7 +38,4 @@ internal static unsafe class Fd
 
         return new SafeFileHandle(fd, ownsHandle: true);
     }
-
-    /// <summary>The raw fd of a handle (the handle keeps owning it).</summary>
-    public static int Raw(SafeHandle handle) => (int)handle.DangerousGetHandle();
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SevRuntime.Posix;
 
 namespace SevAgent.Native;
@@ -21,8 +22,8 @@ internal sealed class Spawner
         _reaper = reaper;
     }
 
-    /// <summary>Spawns <paramref name="path"/> with <paramref name="args"/> (argv[1..]) and returns its pid.</summary>
-    public int Spawn(string path, IReadOnlyList<string> args, int stdin, int stdout, int stderr)
+    /// <summary>Spawns <paramref name="path"/> with <paramref name="args"/> (argv[1..]) and returns its pid; the caller keeps owning the three handles.</summary>
+    public int Spawn(string path, IReadOnlyList<string> args, SafeHandle stdin, SafeHandle stdout, SafeHandle stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
         _reaper.EnsureSoleReaper();

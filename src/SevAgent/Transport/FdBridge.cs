@@ -26,10 +26,21 @@ internal static unsafe class FdBridge
     }
 
     /// <summary>Bridges until one side ends; <paramref name="tracker"/> (optional) watches the outer-to-inner stream.</summary>
-    public static End Run(int outer, int inner, FrameTracker? tracker = null) => Run(outer, inner, tracker, out _);
+    public static End Run(SafeHandle outer, SafeHandle inner, FrameTracker? tracker = null) => Run(outer, inner, tracker, out _);
 
-    /// <summary>As <see cref="Run(int, int, FrameTracker?)"/>; on Resync, <paramref name="leftover"/> holds the new connection's first bytes.</summary>
-    public static End Run(int outer, int inner, FrameTracker? tracker, out byte[] leftover)
+    /// <summary>
+    /// As <see cref="Run(SafeHandle, SafeHandle, FrameTracker?)"/>; on Resync, <paramref name="leftover"/>
+    /// holds the new connection's first bytes. Both descriptors are leased for the whole bridge
+    /// (FdLease), so neither number can be closed and reused under the poll loop.
+    /// </summary>
+    public static End Run(SafeHandle outer, SafeHandle inner, FrameTracker? tracker, out byte[] leftover)
+    {
+        using var outerFd = FdLease.Of(outer);
+        using var innerFd = FdLease.Of(inner);
+        return Run(outerFd.Value, innerFd.Value, tracker, out leftover);
+    }
+
+    private static End Run(int outer, int inner, FrameTracker? tracker, out byte[] leftover)
     {
         leftover = [];
         var toInner = new byte[BufferSize];

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using SevAgent.Native;
 using SevAgentProto;
 using SevRuntime.Posix;
@@ -63,11 +64,16 @@ internal sealed class VirtioSerialBridge : IDisposable
     /// <summary>Opens the port and starts the bridging thread.</summary>
     public void Start()
     {
-        var fd = Posix.open(_device, Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-        if (fd < 0)
+        // Owned by the bridging thread for the agent's life (the port is never closed: a close
+        // would hang up the host's side).
+        var handle = Posix.OpenHandle(_device, Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        if (handle.IsInvalid)
         {
             throw new IOException($"opening {_device} failed: {Posix.LastError()}");
         }
+
+        using var lease = FdLease.Of(handle);
+        var fd = lease.Value;
 
         // The handler must exist before O_ASYNC: SIGIO's default action terminates the process.
         _sigio = PosixSignalRegistration.Create((PosixSignal)SigIo, context =>
@@ -81,7 +87,7 @@ internal sealed class VirtioSerialBridge : IDisposable
             _log.LogWarning("SIGIO on {Device} unavailable ({Error}); re-checking the host connection every second", _device, Posix.LastError());
         }
 
-        var thread = new Thread(() => Run(fd), 256 * 1024) { IsBackground = true, Name = "vport " + Path.GetFileName(_device) };
+        var thread = new Thread(() => Run(handle), 256 * 1024) { IsBackground = true, Name = "vport " + Path.GetFileName(_device) };
         thread.Start();
     }
 
@@ -91,8 +97,10 @@ internal sealed class VirtioSerialBridge : IDisposable
         _wake.Dispose();
     }
 
-    private void Run(int port)
+    private void Run(SafeFileHandle handle)
     {
+        using var lease = FdLease.Of(handle);
+        var port = lease.Value;
         while (true)
         {
             if (!HostConnected(port))
@@ -122,7 +130,13 @@ internal sealed class VirtioSerialBridge : IDisposable
                     break;
                 }
 
-                if (!WriteAll((int)inner.Handle, first))
+                bool sent;
+                using (var innerFd = FdLease.Of(inner.SafeHandle))
+                {
+                    sent = WriteAll(innerFd.Value, first);
+                }
+
+                if (!sent)
                 {
                     continue;
                 }
@@ -130,7 +144,7 @@ internal sealed class VirtioSerialBridge : IDisposable
                 _log.LogInformation("host connected on {Device} ({Kind})", _device, kind == LinkHandshake.Start.Sync ? "handshake" : "no handshake");
                 var tracker = _newTracker();
                 tracker.Feed(first);
-                var end = FdBridge.Run(port, (int)inner.Handle, tracker, out var leftover);
+                var end = FdBridge.Run(handle, inner.SafeHandle, tracker, out var leftover);
                 if (end == FdBridge.End.OuterClosed)
                 {
                     _log.LogInformation("host disconnected from {Device}", _device);

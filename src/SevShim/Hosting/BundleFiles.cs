@@ -43,23 +43,17 @@ internal static class BundleFiles
     /// </summary>
     public static unsafe bool TryLogLine(string bundleDir, string line)
     {
-        var fd = Posix.open(Path.Combine(bundleDir, LogFifo), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-        if (fd < 0)
+        using var handle = Posix.OpenHandle(Path.Combine(bundleDir, LogFifo), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        if (handle.IsInvalid)
         {
             return false;
         }
 
-        try
+        var bytes = Encoding.UTF8.GetBytes(line.EndsWith('\n') ? line : line + "\n");
+        using var fd = FdLease.Of(handle);
+        fixed (byte* p = bytes)
         {
-            var bytes = Encoding.UTF8.GetBytes(line.EndsWith('\n') ? line : line + "\n");
-            fixed (byte* p = bytes)
-            {
-                return Posix.write(fd, p, (nuint)bytes.Length) == bytes.Length;
-            }
-        }
-        finally
-        {
-            _ = Posix.close(fd);
+            return Posix.write(fd.Value, p, (nuint)bytes.Length) == bytes.Length;
         }
     }
 }

@@ -32,7 +32,7 @@ internal static class DaemonSpawner
                 SpawnFd.Open(0, "/dev/null", Posix.O_RDONLY),
                 SpawnFd.Open(1, "/dev/null", Posix.O_WRONLY),
                 SpawnFd.Open(2, "/dev/null", Posix.O_WRONLY),
-                SpawnFd.Dup(listener.Fd, ListenerFd),
+                SpawnFd.Dup(listener.Handle, ListenerFd),
             ],
             "the shim daemon");
     }

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using SevRuntime.Posix;
 using SevShim.Native;
 
@@ -9,38 +10,38 @@ namespace SevShim.Hosting;
 /// </summary>
 internal sealed class DirectoryLock : IDisposable
 {
-    private int _fd;
+    private readonly SafeFileHandle _handle;
 
-    private DirectoryLock(int fd) => _fd = fd;
+    private DirectoryLock(SafeFileHandle handle) => _handle = handle;
 
     /// <summary>Blocks until the lock is held (other holders keep it only for a few syscalls).</summary>
     public static DirectoryLock Acquire(string directory)
     {
-        var fd = Posix.open(directory, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
-        if (fd < 0)
+        var handle = Posix.OpenHandle(directory, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC);
+        if (handle.IsInvalid)
         {
             throw new IOException($"cannot open {directory} to lock it: {Posix.LastError()}");
         }
 
-        while (LibC.flock(fd, LibC.LOCK_EX) != 0)
+        try
         {
-            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Posix.EINTR)
+            using var fd = FdLease.Of(handle);
+            while (LibC.flock(fd.Value, LibC.LOCK_EX) != 0)
             {
-                var error = Posix.LastError();
-                _ = Posix.close(fd);
-                throw new IOException($"cannot lock {directory}: {error}");
+                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Posix.EINTR)
+                {
+                    throw new IOException($"cannot lock {directory}: {Posix.LastError()}");
+                }
             }
         }
-
-        return new DirectoryLock(fd);
-    }
-
-    public void Dispose()
-    {
-        var fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
+        catch
         {
-            _ = Posix.close(fd);
+            handle.Dispose();
+            throw;
         }
+
+        return new DirectoryLock(handle);
     }
+
+    public void Dispose() => _handle.Dispose();
 }

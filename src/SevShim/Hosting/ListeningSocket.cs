@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using SevRuntime.Posix;
 using SevShim.Native;
 
@@ -13,12 +14,10 @@ namespace SevShim.Hosting;
 /// </summary>
 internal sealed class ListeningSocket : IDisposable
 {
-    private int _fd;
+    private ListeningSocket(SafeFileHandle handle) => Handle = handle;
 
-    private ListeningSocket(int fd) => _fd = fd;
-
-    /// <summary>The descriptor (valid until Dispose).</summary>
-    public int Fd => _fd;
+    /// <summary>The descriptor, owned by this object (closed by Dispose).</summary>
+    public SafeFileHandle Handle { get; }
 
     /// <summary>
     /// socket, bind, chmod 0600, listen; null when the path is already bound (EADDRINUSE), so the
@@ -33,20 +32,21 @@ internal sealed class ListeningSocket : IDisposable
             throw new IOException($"socket path {path} is too long for a unix socket");
         }
 
-        var fd = Posix.socket(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0);
-        if (fd < 0)
+        var handle = Posix.Own(Posix.socket(Posix.AF_UNIX, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0));
+        if (handle.IsInvalid)
         {
             throw new IOException($"cannot create a unix socket: {Posix.LastError()}");
         }
 
-        var owned = new ListeningSocket(fd);
+        var owned = new ListeningSocket(handle);
         try
         {
+            using var fd = FdLease.Of(handle);
             var address = stackalloc byte[2 + LibC.SunPathSize];
             new Span<byte>(address, 2 + LibC.SunPathSize).Clear();
             *(ushort*)address = Posix.AF_UNIX;
             pathBytes.CopyTo(new Span<byte>(address + 2, LibC.SunPathSize));
-            if (Posix.bind(fd, address, (uint)(2 + pathBytes.Length + 1)) != 0)
+            if (Posix.bind(fd.Value, address, (uint)(2 + pathBytes.Length + 1)) != 0)
             {
                 if (Marshal.GetLastPInvokeError() == Posix.EADDRINUSE)
                 {
@@ -62,7 +62,7 @@ internal sealed class ListeningSocket : IDisposable
                 throw new IOException($"cannot chmod 0600 {path}: {Posix.LastError()}");
             }
 
-            if (LibC.listen(fd, 4096) != 0)
+            if (LibC.listen(fd.Value, 4096) != 0)
             {
                 throw new IOException($"cannot listen on {path}: {Posix.LastError()}");
             }
@@ -76,12 +76,5 @@ internal sealed class ListeningSocket : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        var fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
-        {
-            _ = Posix.close(fd);
-        }
-    }
+    public void Dispose() => Handle.Dispose();
 }

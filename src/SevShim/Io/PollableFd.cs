@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 using SevRuntime.Posix;
 using SevShim.Native;
@@ -11,25 +12,28 @@ namespace SevShim.Io;
 /// so a cancelled pump returns at once (closing an fd another thread blocks on does not wake it
 /// on Linux); before this, polls in 200 ms slices made every exec delete and pod teardown wait
 /// up to a slice for an idle stdin pump (issue 6). The slice stays as a safety net.
-/// Ownership: owns the fd, the eventfd and the token registration; one reader or writer thread
-/// at a time, <see cref="Dispose"/> from any thread once that thread is done (or cancelled).
+/// Ownership: owns the fd and the eventfd (each through a SafeFileHandle, leased for every call so
+/// a Dispose racing a call cannot close a number still in use) and the token registration; one
+/// reader or writer thread at a time, <see cref="Dispose"/> from any thread once that thread is
+/// done (or cancelled).
 /// </summary>
 internal sealed class PollableFd : IDisposable
 {
     private const int SliceMs = 200;
-    private int _fd;
+    private readonly SafeFileHandle _handle;
 
     // The wake-up for waits under _registeredFor (created at the first cancellable wait; a pump
     // uses one token for its life, so this registers once). Touched only by the pump thread and
     // by Dispose, which the contract above orders after it.
-    private int _wakeFd = -1;
+    private SafeFileHandle? _wake;
     private CancellationToken _registeredFor;
     private CancellationTokenRegistration _registration;
 
-    /// <summary>Takes ownership of <paramref name="fd"/>, which must have O_NONBLOCK set.</summary>
-    public PollableFd(int fd, string path)
+    /// <summary>Takes ownership of <paramref name="handle"/>, whose descriptor must have O_NONBLOCK set.</summary>
+    public PollableFd(SafeFileHandle handle, string path)
     {
-        _fd = fd;
+        ArgumentNullException.ThrowIfNull(handle);
+        _handle = handle;
         Path = path;
     }
 
@@ -47,13 +51,13 @@ internal sealed class PollableFd : IDisposable
 
     private static PollableFd Open(string path, int flags, int mode, bool fifo)
     {
-        var fd = Posix.open(path, flags | Posix.O_NONBLOCK | Posix.O_CLOEXEC, (uint)mode);
-        if (fd < 0)
+        var handle = Posix.OpenHandle(path, flags | Posix.O_NONBLOCK | Posix.O_CLOEXEC, (uint)mode);
+        if (handle.IsInvalid)
         {
             throw new IOException($"cannot open {path}: {Posix.LastError()}");
         }
 
-        return new PollableFd(fd, path) { IsFifo = fifo };
+        return new PollableFd(handle, path) { IsFifo = fifo };
     }
 
     /// <summary>Reads up to buffer.Length bytes; 0 means end of file (every writer closed).</summary>
@@ -63,9 +67,10 @@ internal sealed class PollableFd : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             nint n;
+            using (var fd = Lease())
             fixed (byte* p = buffer)
             {
-                n = Posix.read(Fd, p, (nuint)buffer.Length);
+                n = Posix.read(fd.Value, p, (nuint)buffer.Length);
             }
 
             if (n >= 0)
@@ -92,9 +97,10 @@ internal sealed class PollableFd : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             nint n;
+            using (var fd = Lease())
             fixed (byte* p = data)
             {
-                n = Posix.write(Fd, p, (nuint)data.Length);
+                n = Posix.write(fd.Value, p, (nuint)data.Length);
             }
 
             if (n >= 0)
@@ -138,9 +144,12 @@ internal sealed class PollableFd : IDisposable
         while (true)
         {
             int pending;
-            if (Posix.ioctl(Fd, LibC.FIONREAD, &pending) < 0 || pending <= 0)
+            using (var fd = Lease())
             {
-                return 0;
+                if (Posix.ioctl(fd.Value, LibC.FIONREAD, &pending) < 0 || pending <= 0)
+                {
+                    return 0;
+                }
             }
 
             var now = Environment.TickCount64;
@@ -169,53 +178,71 @@ internal sealed class PollableFd : IDisposable
         // The registration first: its Dispose waits for a callback still running, which must not
         // write to the eventfd's number after it was closed (and perhaps reused).
         _registration.Dispose();
-        var wake = Interlocked.Exchange(ref _wakeFd, -1);
-        if (wake >= 0)
-        {
-            _ = Posix.close(wake);
-        }
-
-        var fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
-        {
-            _ = Posix.close(fd);
-        }
+        Interlocked.Exchange(ref _wake, null)?.Dispose();
+        _handle.Dispose();
     }
 
-    private int Fd => _fd >= 0 ? _fd : throw new ObjectDisposedException(Path);
+    // The fd for one call; ObjectDisposedException naming the path once disposed.
+    private FdLease Lease()
+    {
+        try
+        {
+            return FdLease.Of(_handle);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(Path);
+        }
+    }
 
     private unsafe void Wait(short events, CancellationToken cancellationToken)
     {
         var fds = stackalloc PollFd[2];
-        fds[0] = new PollFd { Fd = Fd, Events = events };
+        using var fd = Lease();
+        fds[0] = new PollFd { Fd = fd.Value, Events = events };
         var count = 1u;
-        if (WakeFdFor(cancellationToken) is var wake and >= 0)
+        var wakeHandle = WakeFor(cancellationToken);
+        var wakeAdded = false;
+        try
         {
-            fds[1] = new PollFd { Fd = wake, Events = Posix.POLLIN };
-            count = 2;
-        }
+            if (wakeHandle is not null)
+            {
+                wakeHandle.DangerousAddRef(ref wakeAdded);
+                fds[1] = new PollFd { Fd = (int)wakeHandle.DangerousGetHandle(), Events = Posix.POLLIN };
+                count = 2;
+            }
 
-        // One wait; the caller's loop re-checks cancellation and retries the read or write.
-        _ = Posix.poll(fds, count, SliceMs);
+            // One wait; the caller's loop re-checks cancellation and retries the read or write.
+            _ = Posix.poll(fds, count, SliceMs);
+        }
+        finally
+        {
+            if (wakeAdded)
+            {
+                wakeHandle!.DangerousRelease();
+            }
+        }
     }
 
-    // The eventfd signalled when cancellationToken is cancelled, or -1 (a token that cannot be
+    // The eventfd signalled when cancellationToken is cancelled, or null (a token that cannot be
     // cancelled, or no eventfd: then the slice alone bounds the wait). The eventfd is never read:
     // once signalled, the token is cancelled and no further wait happens.
-    private int WakeFdFor(CancellationToken cancellationToken)
+    private SafeFileHandle? WakeFor(CancellationToken cancellationToken)
     {
         if (!cancellationToken.CanBeCanceled)
         {
-            return -1;
+            return null;
         }
 
-        if (_wakeFd < 0)
+        if (_wake is null)
         {
-            _wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            if (_wakeFd < 0)
+            var created = Posix.Own(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK));
+            if (created.IsInvalid)
             {
-                return -1;
+                return null;
             }
+
+            _wake = created;
         }
 
         if (_registeredFor != cancellationToken)
@@ -225,16 +252,25 @@ internal sealed class PollableFd : IDisposable
             _registration = cancellationToken.UnsafeRegister(static state => ((PollableFd)state!).Wake(), this);
         }
 
-        return _wakeFd;
+        return _wake;
     }
 
     private unsafe void Wake()
     {
-        var fd = Volatile.Read(ref _wakeFd);
-        if (fd >= 0)
+        if (Volatile.Read(ref _wake) is not { } wake)
         {
+            return;
+        }
+
+        try
+        {
+            using var fd = FdLease.Of(wake);
             ulong one = 1;
-            _ = Posix.write(fd, (byte*)&one, sizeof(ulong));
+            _ = Posix.write(fd.Value, (byte*)&one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: nobody waits on it any more.
         }
     }
 }

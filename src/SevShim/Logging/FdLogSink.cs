@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
@@ -7,7 +8,8 @@ using SevRuntime.Posix;
 namespace SevShim.Logging;
 
 /// <summary>
-/// A Serilog sink that writes each event with one write(2) to a file descriptor it owns. Used for
+/// A Serilog sink that writes each event with one write(2) to the descriptor of a handle it owns
+/// (disposing it; a handle made with ownsHandle false, as for stderr, leaves the fd open). Used for
 /// the bundle's log FIFO (opened O_NONBLOCK: when containerd is down or slow and the pipe is full,
 /// the line is dropped rather than stalling a task RPC; containerd reopens the same FIFO after a
 /// restart, so this fd keeps working) and for stderr with -debug. Thread safe: Serilog may emit
@@ -17,13 +19,12 @@ internal sealed class FdLogSink : ILogEventSink, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly ITextFormatter _formatter;
-    private readonly bool _ownsFd;
-    private int _fd;
+    private readonly SafeFileHandle _handle;
 
-    public FdLogSink(int fd, bool ownsFd, ITextFormatter formatter)
+    public FdLogSink(SafeFileHandle handle, ITextFormatter formatter)
     {
-        _fd = fd;
-        _ownsFd = ownsFd;
+        ArgumentNullException.ThrowIfNull(handle);
+        _handle = handle;
         _formatter = formatter;
     }
 
@@ -38,17 +39,18 @@ internal sealed class FdLogSink : ILogEventSink, IDisposable
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         lock (_gate)
         {
-            if (_fd < 0)
+            if (_handle.IsClosed)
             {
                 return;
             }
 
+            using var fd = FdLease.Of(_handle);
             fixed (byte* p = bytes)
             {
                 var written = 0L;
                 while (written < bytes.Length)
                 {
-                    var n = Posix.write(_fd, p + written, (nuint)(bytes.Length - written));
+                    var n = Posix.write(fd.Value, p + written, (nuint)(bytes.Length - written));
                     if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Posix.EINTR)
                     {
                         continue;
@@ -70,12 +72,7 @@ internal sealed class FdLogSink : ILogEventSink, IDisposable
     {
         lock (_gate)
         {
-            if (_ownsFd && _fd >= 0)
-            {
-                _ = Posix.close(_fd);
-            }
-
-            _fd = -1;
+            _handle.Dispose();
         }
     }
 }

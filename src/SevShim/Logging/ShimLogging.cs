@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -41,15 +42,16 @@ internal sealed class ShimLogging : IDisposable
 
         // A blocking O_WRONLY open would also succeed at once (containerd holds O_RDWR), but
         // O_NONBLOCK keeps a shim started by hand from hanging here and makes writes non-blocking.
-        var fd = Posix.open(Path.Combine(bundleDir, "log"), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-        if (fd >= 0)
+        var fifo = Posix.OpenHandle(Path.Combine(bundleDir, "log"), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        if (!fifo.IsInvalid)
         {
-            sinks.Add(new FdLogSink(fd, ownsFd: true, formatter));
+            sinks.Add(new FdLogSink(fifo, formatter));
         }
 
         if (debug)
         {
-            sinks.Add(new FdLogSink(2, ownsFd: false, formatter));
+            // The process's stderr: written to, never closed by the sink.
+            sinks.Add(new FdLogSink(new SafeFileHandle(2, ownsHandle: false), formatter));
         }
 
         var configuration = new LoggerConfiguration()
@@ -62,7 +64,7 @@ internal sealed class ShimLogging : IDisposable
             configuration = configuration.WriteTo.Sink(sink);
         }
 
-        return new ShimLogging(configuration.CreateLogger(), levelSwitch, sinks, fd >= 0);
+        return new ShimLogging(configuration.CreateLogger(), levelSwitch, sinks, !fifo.IsInvalid);
     }
 
     /// <summary>Applies the configured level unless -debug asked for more.</summary>

@@ -134,10 +134,10 @@ internal sealed class QemuProcess : IAsyncDisposable
     {
         foreach (var handle in handles)
         {
-            var fd = (int)handle.DangerousGetHandle();
-            if (Posix.fcntl(fd, Posix.F_SETFD, on ? Posix.FD_CLOEXEC : 0) < 0)
+            using var fd = FdLease.Of(handle);
+            if (Posix.fcntl(fd.Value, Posix.F_SETFD, on ? Posix.FD_CLOEXEC : 0) < 0)
             {
-                throw new ShimException(ShimErrorKind.Internal, $"sevshim: fcntl(F_SETFD) on fd {fd} for QEMU failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+                throw new ShimException(ShimErrorKind.Internal, $"sevshim: fcntl(F_SETFD) on fd {fd.Value} for QEMU failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
             }
         }
     }

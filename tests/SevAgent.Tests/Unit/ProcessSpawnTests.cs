@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using SevAgent.Native;
 using SevRuntime.Posix;
 
@@ -24,7 +25,7 @@ public sealed class ProcessSpawnTests
                     "/bin/sh",
                     ["/bin/sh", "-c", "echo sid=$(cut -d' ' -f6 /proc/self/stat) pid=$$; grep -E '^Sig(Blk|Ign)' /proc/self/status; ls /proc/self/fd | sort -n | tr '\\n' ' '; echo; echo env=$FOO"],
                     ["FOO=bar"],
-                    [SpawnFd.Open(0, "/dev/null", Posix.O_RDONLY), SpawnFd.Dup(Fd.Raw(write), 1), SpawnFd.Open(2, "/dev/null", Posix.O_WRONLY)],
+                    [SpawnFd.Open(0, "/dev/null", Posix.O_RDONLY), SpawnFd.Dup(write, 1), SpawnFd.Open(2, "/dev/null", Posix.O_WRONLY)],
                     "a test shell");
             }
 
@@ -50,10 +51,23 @@ public sealed class ProcessSpawnTests
     {
         // Swap the roles: the test's own stdout (fd 1) becomes the child's stderr (fd 2) while fd 1
         // is opened first; without the copy the child's fd 2 would be /dev/null's dup.
-        var pid = ProcessSpawn.Spawn("/bin/true", ["/bin/true"], [], [SpawnFd.Open(1, "/dev/null", Posix.O_WRONLY), SpawnFd.Dup(1, 2)], "true");
+        using var stdout = new SafeFileHandle(1, ownsHandle: false);
+        var pid = ProcessSpawn.Spawn("/bin/true", ["/bin/true"], [], [SpawnFd.Open(1, "/dev/null", Posix.O_WRONLY), SpawnFd.Dup(stdout, 2)], "true");
 
         Assert.Equal(pid, LibC.waitpid(pid, out var status, 0));
         Assert.Equal(0, status);
+    }
+
+    [Fact]
+    public void A_closed_source_handle_is_refused_before_anything_starts()
+    {
+        // The number of a disposed handle may already belong to another open: it must never reach
+        // the child (FdLease's reason).
+        var (read, write) = Fd.Pipe();
+        read.Dispose();
+        write.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => ProcessSpawn.Spawn("/bin/true", ["/bin/true"], [], [SpawnFd.Dup(write, 1)], "true"));
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class TransportTests
         {
             FdBridge.SetNonBlocking((int)outer.Handle);
             FdBridge.SetNonBlocking((int)inner.Handle);
-            var bridge = Task.Factory.StartNew(() => FdBridge.Run((int)outer.Handle, (int)inner.Handle), TaskCreationOptions.LongRunning);
+            var bridge = Task.Factory.StartNew(() => FdBridge.Run(outer.SafeHandle, inner.SafeHandle), TaskCreationOptions.LongRunning);
             await test(hostEnd, kestrelEnd, bridge);
         }
     }
