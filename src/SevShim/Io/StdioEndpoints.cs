@@ -11,7 +11,7 @@ namespace SevShim.Io;
 /// with a blocking open: a plain path is a FIFO the client (ctr, CRI) made and is opening; an
 /// output FIFO is opened O_RDWR, which never blocks and keeps a reader so writes never hit EPIPE
 /// when the client goes away (the runc shim's extra reader); the stdin FIFO is opened for reading
-/// plus a keep-alive writer that <see cref="StdinPump.CloseRequested"/> drops (runc's extra
+/// plus a keep-alive writer that <see cref="ProcessIo.CloseStdin"/> drops (runc's extra
 /// writer that CloseIO closes), so the process sees EOF only after the client closed its end
 /// and containerd called CloseIO. A path that is a regular file (tests, or a client that made
 /// one) is appended to or read from. <c>file://</c> URIs append to the named file (parents 0755,
