@@ -28,12 +28,14 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
     public const int MaxListeners = 256;
 
     private const int ChunkSize = 32 * 1024;
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    /// <summary>How long after a broken link the watch starts again.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(5);
 
     private readonly string _netnsPath;
     private readonly IGuestAgent _agent;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<GuestListener, (Socket Socket, Task Accepting)> _listeners = [];
     private readonly HashSet<GuestListener> _refused = [];
@@ -41,19 +43,29 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
     private readonly HashSet<Task> _connections = [];
     private Task _watch = Task.CompletedTask;
 
-    private LocalhostForwarder(string netnsPath, IGuestAgent agent, ILogger log)
+    private LocalhostForwarder(string netnsPath, IGuestAgent agent, ILogger log, TimeProvider time)
     {
         _netnsPath = netnsPath;
         _agent = agent;
         _log = log;
+        _time = time;
     }
 
-    /// <summary>Starts watching the guest's listeners.</summary>
-    public static LocalhostForwarder Start(string netnsPath, IGuestAgent agent, ILogger log)
+    /// <summary>
+    /// The watch of the guest's listeners: it ends only when the agent has no WatchListeners
+    /// (port-forward is then off for the pod) or at dispose; a broken link is watched again.
+    /// </summary>
+    public Task Watching => _watch;
+
+    /// <summary>
+    /// Starts watching the guest's listeners. <paramref name="time"/> (the system clock by
+    /// default) times the retry after a broken link and the half-close grace.
+    /// </summary>
+    public static LocalhostForwarder Start(string netnsPath, IGuestAgent agent, ILogger log, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(log);
-        var forwarder = new LocalhostForwarder(netnsPath, agent, log);
+        var forwarder = new LocalhostForwarder(netnsPath, agent, log, time ?? TimeProvider.System);
         forwarder._watch = forwarder.WatchAsync(forwarder._stop.Token);
         return forwarder;
     }
@@ -108,7 +120,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
 
             try
             {
-                await Task.Delay(RetryDelay, token).ConfigureAwait(false);
+                await Task.Delay(RetryDelay, _time, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -231,7 +243,7 @@ internal sealed class LocalhostForwarder : IAsyncDisposable
                 // The guest side is done: as containerd does, half-close and give the client a
                 // moment to finish before the call goes.
                 connection.Shutdown(SocketShutdown.Send);
-                await Task.WhenAny(up, Task.Delay(HalfCloseGrace, pumps.Token)).ConfigureAwait(false);
+                await Task.WhenAny(up, Task.Delay(HalfCloseGrace, _time, pumps.Token)).ConfigureAwait(false);
                 await pumps.CancelAsync().ConfigureAwait(false);
                 await up.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }

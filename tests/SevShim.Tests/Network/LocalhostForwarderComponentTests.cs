@@ -116,14 +116,39 @@ public sealed class LocalhostForwarderComponentTests : IDisposable
         Prerequisites.Ensure(Requirement.Root, Requirement.Iproute);
         using var agent = new FakeGuestAgent { WatchFailure = ShimErrorKind.Unimplemented };
         var sink = new FakeLogSink();
-        await using (LocalhostForwarder.Start(NetnsPath, agent, sink.CreateLogger()))
+        var clock = new ManualClock();
+        await using (var forwarder = LocalhostForwarder.Start(NetnsPath, agent, sink.CreateLogger(), clock))
         {
-            // A link failure would be retried each second; Unimplemented is final.
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            // A link failure would be retried after a delay on the clock; Unimplemented is final:
+            // the watch ends by itself, with no retry waiting.
+            await forwarder.Watching.WaitAsync(Patience);
+            Assert.Equal(0, clock.WaitingTimers);
         }
 
         Assert.Equal(1, agent.WatchCalls);
         Assert.Contains(sink.Events, e => e.RenderMessage(null).Contains("port-forward into this pod is off", StringComparison.Ordinal));
+    }
+
+    [E2EFact(Requirement.Root, Requirement.Iproute)]
+    public async Task ABrokenLinkIsWatchedAgainOnceTheRetryDelayHasPassed()
+    {
+        Prerequisites.Ensure(Requirement.Root, Requirement.Iproute);
+        using var agent = new FakeGuestAgent { WatchFailure = ShimErrorKind.Unavailable };
+        var clock = new ManualClock();
+        await using var forwarder = LocalhostForwarder.Start(NetnsPath, agent, new FakeLogSink().CreateLogger(), clock);
+
+        for (var call = 1; call <= 3; call++)
+        {
+            // Parked on the clock after each failure, and not called again until it moves on.
+            await UntilAsync(() => clock.WaitingTimers == 1, $"no retry waits on the clock after failure {call}");
+            Assert.Equal(call, agent.WatchCalls);
+            clock.Advance(LocalhostForwarder.RetryDelay - TimeSpan.FromMilliseconds(1));
+            Assert.Equal(1, clock.WaitingTimers);
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            await UntilAsync(() => agent.WatchCalls == call + 1, $"the watch was not started again after failure {call}");
+        }
+
+        Assert.False(forwarder.Watching.IsCompleted, "a broken link must not end the watch");
     }
 
     public void Dispose()
@@ -159,6 +184,17 @@ public sealed class LocalhostForwarderComponentTests : IDisposable
             {
                 await Task.Delay(50);
             }
+        }
+    }
+
+    // Waits (on real time, for the code under test's threads) until the condition holds.
+    private static async Task UntilAsync(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(10);
         }
     }
 
