@@ -10,7 +10,8 @@ namespace SevRuntime.Posix;
 /// shared declarations in <see cref="Posix"/> take int because the agent's bridges and poll
 /// arrays need the number itself, so every caller that owns its descriptor through a handle takes
 /// the number through a lease instead of DangerousGetHandle alone.
-/// Use: <c>using (var fd = FdLease.Of(handle)) { Posix.read(fd.Value, ...); }</c>.
+/// Use: <c>using (var fd = FdLease.Of(handle)) { Posix.read(fd.Value, ...); }</c>. A
+/// <c>default</c> lease holds nothing (its Dispose does nothing), for a descriptor that is optional.
 /// </summary>
 internal ref struct FdLease
 {

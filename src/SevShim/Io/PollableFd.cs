@@ -202,26 +202,16 @@ internal sealed class PollableFd : IDisposable
         fds[0] = new PollFd { Fd = fd.Value, Events = events };
         var count = 1u;
         var wakeHandle = WakeFor(cancellationToken);
-        var wakeAdded = false;
-        try
+        // No wake-up handle: the default lease holds nothing and its Dispose does nothing.
+        using var wake = wakeHandle is null ? default : FdLease.Of(wakeHandle);
+        if (wakeHandle is not null)
         {
-            if (wakeHandle is not null)
-            {
-                wakeHandle.DangerousAddRef(ref wakeAdded);
-                fds[1] = new PollFd { Fd = (int)wakeHandle.DangerousGetHandle(), Events = Posix.POLLIN };
-                count = 2;
-            }
+            fds[1] = new PollFd { Fd = wake.Value, Events = Posix.POLLIN };
+            count = 2;
+        }
 
-            // One wait; the caller's loop re-checks cancellation and retries the read or write.
-            _ = Posix.poll(fds, count, SliceMs);
-        }
-        finally
-        {
-            if (wakeAdded)
-            {
-                wakeHandle!.DangerousRelease();
-            }
-        }
+        // One wait; the caller's loop re-checks cancellation and retries the read or write.
+        _ = Posix.poll(fds, count, SliceMs);
     }
 
     // The eventfd signalled when cancellationToken is cancelled, or null (a token that cannot be
