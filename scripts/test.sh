@@ -11,6 +11,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # QEMU aborts by design in the SEV option-parser tests (no SEV here): no core files.
 ulimit -c 0
 
+# The unit tier (tests/*.Tests) needs no real parts: a test that does ([E2EFact], [E2ETheory])
+# belongs to a *.ComponentTests or *.IntegrationTests project (README, "three tiers").
+if misplaced=$(grep -rlE '\[E2E(Fact|Theory)' --include='*.cs' tests/*.Tests); then
+  printf 'scripts/test.sh: tests needing real parts in a unit project; move them to the component or end-to-end tier:\n%s\n' "$misplaced" >&2
+  exit 1
+fi
+
 [ "${SEVSHIM_SKIP_DEPS:-0}" = 1 ] || scripts/deps.sh
 scripts/build.sh
 

@@ -1,6 +1,3 @@
 // The targets run one after another: each uses every core, and the server target counts the
 // allocations of all threads, which a target running beside it would inflate.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
-
-// The shim is Linux only (src/SevShim/Qemu/LinuxOnly.cs), and so are its tests.
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -6,7 +6,6 @@ using Sev.Tests.Attestation.Snp;
 using SevShim.Agent;
 using SevShim.Confidential;
 using SevShim.Errors;
-using SevShim.Tests.Fakes;
 using TestSupport;
 
 namespace SevShim.Tests.Confidential;

@@ -1,8 +1,5 @@
 using SevShim.Errors;
-using SevShim.Protos.Containerd.TaskV2;
 using SevShim.Tasks;
-using SevShim.Tests.Component;
-using Ttrpc;
 
 namespace SevShim.Tests.Errors;
 
@@ -43,16 +40,5 @@ public sealed class FailpointsTests : IDisposable
 
         File.Delete(_file);
         await points.HitAsync("start", default); // disarmed without a restart
-    }
-
-    [Fact]
-    public async Task An_armed_create_fails_the_call_as_containerd_sees_it()
-    {
-        await File.WriteAllTextAsync(_file, "create error\n");
-        await using var h = new ShimComponentHarness(new TaskServiceOptions { Failpoints = Failpoints.FromEnvironment(_file, Serilog.Core.Logger.None) });
-        var failure = await h.CallFailsAsync("Create", new CreateTaskRequest { Id = "c1", Bundle = h.Bundle("c1") }, CreateTaskResponse.Parser);
-        Assert.Equal(TtrpcStatusCode.Internal, failure.Code);
-        Assert.Contains("failpoint create", failure.Message, StringComparison.Ordinal);
-        Assert.Empty(h.Factory.Created);
     }
 }
