@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Sev.Check;
-using TestSupport;
 
 namespace Sev.Tests.Check;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SevAgent.Guest;
-using TestSupport;
 
 namespace SevAgent.Tests.Unit;
 

@@ -1,5 +1,4 @@
 using SevShim.Errors;
-using SevShim.Tasks;
 
 namespace SevShim.Tests.Errors;
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using SevShim.Errors;
-using SevShim.Protos.Containerd.TaskV2;
 using SevShim.Tasks;
 using Ttrpc;
 
